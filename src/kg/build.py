@@ -1,0 +1,77 @@
+"""The main job: load, derive, validate and, when the data conforms, export to a folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version as _version
+from pathlib import Path
+
+from rdflib import Graph
+
+from .description import describe_dataset
+from .errors import NonConformingError
+from .exports import BUILD_FORMATS, FORMATS, serialise, write_outputs
+from .graph import KnowledgeGraph, build_graph
+from .stats import class_counts, figures_by_role
+from .validation import ValidationReport
+
+
+def package_version() -> str:
+    """The version, from the installed package's metadata (its one source: pyproject.toml)."""
+    try:
+        return _version("gwr-kg")
+    except PackageNotFoundError:  # running from a source tree without installing
+        return "0+unknown"
+
+
+@dataclass
+class BuildResult:
+    """What a build produced: the graph, its validation and the files written."""
+
+    kg: KnowledgeGraph
+    graph: Graph
+    validation: ValidationReport
+    written: list[Path] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {
+            "triples": len(self.graph),
+            "reports": [r.slug for r in self.kg.inputs.reports],
+            "classes": class_counts(self.graph),
+            "figures_by_role": figures_by_role(self.graph),
+            "conforms": self.validation.conforms,
+            "problems": len(self.validation.problems),
+            "written": [str(p) for p in self.written],
+        }
+
+
+def build(root: Path | None = None, out: Path | None = None) -> BuildResult:
+    """Build the graph under `root` and write it to `out` (default `<root>/dist`).
+
+    Writes the graph as Turtle, N-Triples and JSON-LD, TriG with one named graph per report,
+    and `void.ttl` describing them. Raises InputError (bad input), NonConformingError
+    (nothing is written then) or OutputError (the old outputs are left as they were).
+    """
+    kg = build_graph(root)
+    graph = kg.union()
+    report = kg.validate(graph)
+    result = BuildResult(kg, graph, report)
+    if not report.conforms:
+        raise NonConformingError(f"{len(report.problems)} problem(s): the data does not conform; nothing exported",
+                                 report.problems)
+    out = Path(out) if out is not None else kg.inputs.root / "dist"
+    dataset = kg.dataset()
+    payloads: dict[str, bytes] = {}
+    for name in BUILD_FORMATS + ("trig",):
+        fmt = FORMATS[name]
+        payloads[f"graph.{fmt.extension}"] = serialise(graph, fmt, dataset)
+    sizes = {name: (FORMATS[_format_of(name)].media_type, len(data)) for name, data in payloads.items()}
+    void = describe_dataset(graph, sizes, package_version())
+    payloads["void.ttl"] = serialise(void, FORMATS["turtle"])
+    result.written = write_outputs(out, payloads)
+    return result
+
+
+def _format_of(file_name: str) -> str:
+    ext = file_name.rsplit(".", 1)[-1]
+    return next(f.name for f in FORMATS.values() if f.extension == ext)

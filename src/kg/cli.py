@@ -1,0 +1,70 @@
+"""The `kg` command: parses options, calls the library, prints. Exit codes: 0 success,
+1 the data does not conform, 2 bad usage or bad input."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import commands
+from .errors import KgError, NonConformingError
+from .exports import FORMATS
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kg", description="Knowledge graph of the Shanghai 2024 Report on the Work of the Government.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {commands.package_version()}")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="project folder holding ontology/ and data/ (default: here, else the installed checkout)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("build", help="load, derive, validate and export the graph to DIR",
+                       description="Load ontology and data, derive passages, quotes and mentions, validate, and write "
+                                   "graph.ttl, graph.nt, graph.jsonld, graph.trig and void.ttl to DIR. "
+                                   "Exit 1 (nothing written) when the data does not conform.")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: dist/)")
+    p.set_defaults(func=commands.cmd_build)
+
+    p = sub.add_parser("validate", help="SHACL and provenance check; one line per problem",
+                       description="Validate the data: SHACL shapes plus the check that every quote occurs in the "
+                                   "source. Prints one line per problem: file, subject, property, message. Exit 1 if any.")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=commands.cmd_validate)
+
+    p = sub.add_parser("export", help="write the graph in one format to a file or stdout",
+                       description="Serialise the validated graph. trig keeps one named graph per report.")
+    p.add_argument("--format", choices=list(FORMATS), default="turtle")
+    p.add_argument("-o", "--output", default="-", metavar="FILE", help="output file, or - for stdout (default)")
+    p.set_defaults(func=commands.cmd_export)
+
+    p = sub.add_parser("stats", help="counts by class, figures by role and period, most connected entities",
+                       description="Counts by class, figures by role and period, and the entities with most links.")
+    p.add_argument("--top", type=int, default=10, help="how many of the most connected entities (default 10)")
+    p.set_defaults(func=commands.cmd_stats)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except NonConformingError as e:
+        for problem in e.problems:
+            print(problem.line(), file=sys.stderr)
+        print(f"kg: {e}", file=sys.stderr)
+        return e.exit_code
+    except KgError as e:
+        print(f"kg: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except BrokenPipeError:  # `kg export | head` is fine
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,241 @@
+"""Compute the triples that are never typed by hand: passages, located quotes, background
+facts, defaults of figures, commitments, type closure and mentions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from .namespaces import DCTERMS, GWR, OA, PROV, RDF, RDFS, SKOS
+from .provenance import SourceIndex, normalise
+from .sources import Inputs, Report
+from .structure import Passage, parse_structure, split_sentences
+
+# A paragraph of Parts II and III is a commitment when it says what will be done; the
+# salutations ("Fellow deputies:") and the main-target list items (targets, not tasks) are not.
+COMMITMENT_PARTS = ("part-2", "part-3")
+MODAL_RE = re.compile(r"\b(will|shall|must|should|need to|strive|aim)\b", re.I)
+LIST_ITEM_RE = re.compile(r"^\. ")
+SECTION_NUMBER_RE = re.compile(r"^\d{1,2}\. ")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason the data does not conform, located as precisely as we can."""
+
+    file: str
+    subject: str
+    property: str
+    message: str
+    source: str = "provenance"  # "shacl" or "provenance"
+    shape: str = "-"  # the SHACL node shape that fired, for shape problems
+
+    def line(self) -> str:
+        return f"{self.file}: {self.subject}: {self.property}: {self.message}"
+
+
+def passage_iri(report: Report, path: str) -> URIRef:
+    return URIRef(f"{report.iri}/{path}")
+
+
+def commitment_iri(report: Report, path: str) -> URIRef:
+    return URIRef(f"{report.iri}/commitment/{path.replace('/', '-')}")
+
+
+def quote_iri(report: Report, start: int, end: int) -> URIRef:
+    return URIRef(f"{report.iri}/quote/{start}-{end}")
+
+
+class ReportDeriver:
+    """Derives one report's triples into `out` (its named graph)."""
+
+    def __init__(self, inputs: Inputs, report: Report, curated: Graph, out: Graph) -> None:
+        self.inputs = inputs
+        self.report = report
+        self.curated = curated
+        self.out = out
+        self.passages = parse_structure(report.text)
+        self.index = SourceIndex(report.text, self.passages)
+        self.problems: list[Problem] = []
+
+    # -- passages --------------------------------------------------------------------
+    def add_passages(self) -> None:
+        kinds = {"part": GWR.Part, "section": GWR.Section, "paragraph": GWR.Paragraph,
+                 "footnote": GWR.Footnote}
+        out, r = self.out, self.report
+        for p in self.passages:
+            iri = passage_iri(r, p.path)
+            out.add((iri, RDF.type, kinds[p.kind]))
+            parent = passage_iri(r, p.parent) if p.parent else r.iri
+            out.add((iri, DCTERMS.isPartOf, parent))
+            out.add((iri, GWR.report, r.iri))
+            out.add((iri, GWR.ordinal, Literal(p.ordinal)))
+            out.add((iri, OA.start, Literal(p.start)))
+            out.add((iri, OA.end, Literal(p.end)))
+            out.add((iri, GWR.text, Literal(p.text(r.text))))
+            out.add((iri, RDFS.label, Literal(p.path)))
+            if p.title:
+                out.add((iri, DCTERMS.title, Literal(p.title)))
+
+    # -- quotes ----------------------------------------------------------------------
+    def locate(self, subject, quote: str, file: str) -> URIRef | None:
+        """Add the quote node for one evidence string; record a problem if it is absent."""
+        found = self.index.find(quote)
+        if found is None:
+            self.problems.append(Problem(file, str(subject), "gwr:evidence",
+                                         f"quote not found in {self.report.text_path.name}: \"{normalise(quote)}\""))
+            return None
+        q = quote_iri(self.report, found.start, found.end)
+        out = self.out
+        out.add((q, RDF.type, GWR.Quote))
+        out.add((q, OA.exact, Literal(normalise(found.exact))))
+        out.add((q, OA.start, Literal(found.start)))
+        out.add((q, OA.end, Literal(found.end)))
+        out.add((q, DCTERMS.source, self.report.iri))
+        out.add((q, GWR.report, self.report.iri))
+        passage = self.index.passage_of(found.start, found.end)
+        if passage is not None:
+            piri = passage_iri(self.report, passage.path)
+            out.add((q, GWR.inPassage, piri))
+            out.add((subject, PROV.wasDerivedFrom, piri))
+        out.add((subject, GWR.hasQuote, q))
+        return q
+
+    def add_quotes(self) -> None:
+        for path, g in self.report.curated.items():
+            file = str(path.relative_to(self.inputs.root))
+            for s, o in sorted(g.subject_objects(GWR.evidence)):
+                self.locate(s, str(o), file)
+
+    # -- background facts --------------------------------------------------------------
+    def add_background_facts(self) -> None:
+        for fact in sorted(self.curated.subjects(RDF.type, GWR.BackgroundFact)):
+            s = self.curated.value(fact, RDF.subject)
+            p = self.curated.value(fact, RDF.predicate)
+            o = self.curated.value(fact, RDF.object)
+            if s is not None and p is not None and o is not None:
+                self.out.add((s, p, o))
+
+    # -- figures -------------------------------------------------------------------------
+    def add_figure_defaults(self) -> None:
+        desc = self.report.description
+        review = desc.value(self.report.iri, GWR.reviewYear)
+        plan = desc.value(self.report.iri, GWR.planYear)
+        area = desc.value(self.report.iri, DCTERMS.spatial)
+        roles = [(GWR.AchievedFigure, GWR.achieved, review), (GWR.TargetFigure, GWR.target, plan),
+                 (GWR.QualitativeTarget, GWR.target, plan)]
+        for cls, role, year in roles:
+            for fig in sorted(self.curated.subjects(RDF.type, cls)):
+                self.out.add((fig, GWR.role, role))
+                self.out.add((fig, GWR.report, self.report.iri))
+                if self.curated.value(fig, GWR.period) is None and year is not None:
+                    self.out.add((fig, GWR.period, Literal(str(year), datatype=XSD.gYear)))
+                if self.curated.value(fig, GWR.area) is None and area is not None:
+                    self.out.add((fig, GWR.area, area))
+
+    # -- commitments ---------------------------------------------------------------------
+    def add_commitments(self, figure_passages: dict) -> None:
+        out, r = self.out, self.report
+        for p in self.passages:
+            if p.kind != "paragraph" or not p.path.startswith(COMMITMENT_PARTS):
+                continue
+            text = p.text(r.text)
+            if LIST_ITEM_RE.match(text) or not MODAL_RE.search(text):
+                continue
+            c = commitment_iri(r, p.path)
+            piri = passage_iri(r, p.path)
+            body = SECTION_NUMBER_RE.sub("", text)
+            headline = split_sentences(body)[0]
+            out.add((c, RDF.type, GWR.Commitment))
+            out.add((c, GWR.headline, Literal(headline)))
+            out.add((c, GWR.passage, piri))
+            out.add((c, GWR.inSection, passage_iri(r, p.parent) if p.parent else r.iri))
+            out.add((c, GWR.report, r.iri))
+            out.add((c, GWR.evidence, Literal(headline)))
+            self.locate(c, headline, "derived")
+            for fig in figure_passages.get(piri, ()):
+                out.add((c, GWR.hasFigure, fig))
+
+
+def _superclasses(ontology: Graph) -> dict:
+    """Each class of the ontology with all its superclasses (itself excluded)."""
+    direct: dict = {}
+    for c, sup in ontology.subject_objects(RDFS.subClassOf):
+        if isinstance(sup, URIRef):
+            direct.setdefault(c, set()).add(sup)
+    closure: dict = {}
+
+    def up(c, seen):
+        for s in direct.get(c, ()):
+            if s not in seen:
+                seen.add(s)
+                up(s, seen)
+        return seen
+
+    for c in direct:
+        closure[c] = up(c, set())
+    return closure
+
+
+def add_type_closure(graph: Graph, ontology: Graph) -> None:
+    """Materialise rdf:type of every superclass, so queries need no inference."""
+    closure = _superclasses(ontology)
+    for s, c in list(graph.subject_objects(RDF.type)):
+        for sup in closure.get(c, ()):
+            graph.add((s, RDF.type, sup))
+
+
+def _label_pattern(labels: dict[str, set]) -> re.Pattern | None:
+    if not labels:
+        return None
+    alternatives = sorted(labels, key=lambda s: (-len(s), s))
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)")
+
+
+def add_mentions(graph: Graph, report: Report, passages: list[Passage]) -> None:
+    """Link each paragraph and footnote to the entities whose English labels or aliases
+    occur in it (whole words, case-sensitive, longest label first)."""
+    labels: dict[str, set] = {}
+    for e in set(graph.subjects(RDF.type, GWR.Entity)):
+        for prop in (SKOS.prefLabel, SKOS.altLabel):
+            for lab in graph.objects(e, prop):
+                if isinstance(lab, Literal) and lab.language in (None, "en") and len(str(lab)) > 1:
+                    labels.setdefault(normalise(str(lab)), set()).add(e)
+    pattern = _label_pattern(labels)
+    if pattern is None:
+        return
+    for p in passages:
+        if p.kind not in ("paragraph", "footnote"):
+            continue
+        piri = passage_iri(report, p.path)
+        for m in pattern.finditer(p.text(report.text)):
+            for e in labels[m.group(1)]:
+                graph.add((piri, GWR.mentions, e))
+
+
+def derive_report(inputs: Inputs, report: Report, ontology: Graph) -> tuple[Graph, list[Problem]]:
+    """The named graph of one report: its description, curated data and derived triples."""
+    curated = Graph()
+    for g in report.curated.values():
+        curated += g
+    out = Graph(identifier=report.iri)
+    out += report.description
+    out += curated
+    d = ReportDeriver(inputs, report, curated, out)
+    d.add_passages()
+    d.add_quotes()
+    d.add_background_facts()
+    d.add_figure_defaults()
+    figure_passages: dict = {}
+    for cls in (GWR.AchievedFigure, GWR.TargetFigure, GWR.QualitativeTarget):
+        for fig in out.subjects(RDF.type, cls):
+            for q in out.objects(fig, GWR.hasQuote):
+                for piri in out.objects(q, GWR.inPassage):
+                    figure_passages.setdefault(piri, set()).add(fig)
+    d.add_commitments(figure_passages)
+    add_type_closure(out, ontology)
+    add_mentions(out, report, d.passages)
+    return out, d.problems

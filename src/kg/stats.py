@@ -1,0 +1,61 @@
+"""Counts that summarise the graph: entities by class, figures by role and period, degree."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rdflib import Graph, Literal, URIRef
+
+from .namespaces import GWR, RDF, SKOS
+
+# The classes a summary lists, in the order a reader expects them.
+SUMMARY_CLASSES = [
+    "Report", "Part", "Section", "Paragraph", "Footnote", "Quote",
+    "Center", "Initiative", "Municipality", "District", "NewTown", "Zone", "Place",
+    "Project", "Facility", "Policy", "MeasurePackage", "Plan", "Programme", "Campaign",
+    "PilotScheme", "Organisation", "Event", "Industry", "IndustryGroup", "Product",
+    "Indicator", "Figure", "AchievedFigure", "TargetFigure", "QualitativeTarget",
+    "Commitment", "BackgroundFact",
+]
+
+
+def class_counts(graph: Graph) -> dict[str, int]:
+    """Instances per class of ours (superclasses count their subclasses' instances)."""
+    counts = Counter(o for o in graph.objects(None, RDF.type))
+    return {name: counts.get(GWR[name], 0) for name in SUMMARY_CLASSES}
+
+
+def figures_by_role(graph: Graph) -> dict[str, int]:
+    out: Counter = Counter()
+    for fig, role in graph.subject_objects(GWR.role):
+        out[str(role).split("#")[-1]] += 1
+    return dict(sorted(out.items()))
+
+
+def figures_by_role_and_period(graph: Graph) -> dict[tuple[str, str], int]:
+    out: Counter = Counter()
+    for fig, role in graph.subject_objects(GWR.role):
+        period = graph.value(fig, GWR.period)
+        out[(str(role).split("#")[-1], str(period))] += 1
+    return dict(sorted(out.items()))
+
+
+def label(graph: Graph, node) -> str:
+    for lab in graph.objects(node, SKOS.prefLabel):
+        if isinstance(lab, Literal) and lab.language == "en":
+            return str(lab)
+    return str(node)
+
+
+def top_degree(graph: Graph, n: int = 10) -> list[tuple[str, str, int]]:
+    """The `n` entities with most links to and from other nodes (IRI, label, degree)."""
+    entities = set(graph.subjects(RDF.type, GWR.Entity))
+    degree: Counter = Counter()
+    for s, p, o in graph:
+        if p == RDF.type or not isinstance(o, URIRef):
+            continue
+        if s in entities:
+            degree[s] += 1
+        if o in entities:
+            degree[o] += 1
+    return [(str(e), label(graph, e), d) for e, d in sorted(degree.items(), key=lambda x: (-x[1], str(x[0])))[:n]]
