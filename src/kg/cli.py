@@ -43,6 +43,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=10, help="how many of the most connected entities (default 10)")
     p.set_defaults(func=commands.cmd_stats)
 
+    p = sub.add_parser("coverage", help="audit: every number in the report and whether a figure covers it",
+                       description="List every numeric mention of each report's text (digits and number words) and the "
+                                   "figure whose stated form covers it; print 'covered N/M'. Dates, ordinals, list numbers "
+                                   "and numbers inside names are excluded by the rules in kg.coverage.")
+    p.add_argument("--missing", action="store_true", help="list only the mentions no figure covers, with context")
+    p.add_argument("--excluded", action="store_true", help="also list excluded mentions with the rule that excludes them")
+    p.set_defaults(func=commands.cmd_coverage)
+
     return parser
 
 

@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 
 from .build import build, package_version
+from .coverage import coverage
 from .errors import NonConformingError
 from .exports import get_format, serialise, write_atomic
 from .graph import build_graph
 from .stats import class_counts, figures_by_role, figures_by_role_and_period, top_degree
 
-__all__ = ["cmd_build", "cmd_validate", "cmd_export", "cmd_stats", "package_version"]
+__all__ = ["cmd_build", "cmd_validate", "cmd_export", "cmd_stats", "cmd_coverage", "package_version"]
 
 
 def _print_counts(title: str, counts: dict, out=sys.stdout) -> None:
@@ -78,4 +79,24 @@ def cmd_stats(args) -> int:
     print(f"most connected entities (top {args.top}):")
     for iri, label, degree in top_degree(graph, args.top):
         print(f"  {degree:>4}  {label}  <{iri}>")
+    return 0
+
+
+def cmd_coverage(args) -> int:
+    kg = build_graph(args.root)
+    graph = kg.union()
+    for report in kg.inputs.reports:
+        audit = coverage(graph, report)
+        for m in audit.mentions:
+            if m.excluded is not None:
+                if args.excluded:
+                    print(f"excluded  {m.start:>6}  {m.excluded:<9} {m.context(report.text)}")
+                continue
+            figs = audit.covered.get(m)
+            if figs and not args.missing:
+                names = ", ".join(f.rsplit("/", 1)[-1] for f in figs)
+                print(f"covered   {m.start:>6}  {m.token:<9} {names}")
+            elif not figs:
+                print(f"MISSING   {m.start:>6}  {m.token:<9} {m.context(report.text)}")
+        print(audit.line())
     return 0

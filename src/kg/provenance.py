@@ -59,6 +59,18 @@ class SourceIndex:
         end = self._offsets[k + len(needle) - 1] + 1
         return Located(start, end, self.text[start:end])
 
+    def find_all(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        """Every occurrence of `text` (whitespace-normalised) that lies within [start, end)."""
+        needle = normalise(text)
+        end = len(self.text) if end is None else end
+        found, k = [], self.flat.find(needle)
+        while needle and k >= 0:
+            a, b = self._offsets[k], self._offsets[k + len(needle) - 1] + 1
+            if start <= a and b <= end:
+                found.append((a, b))
+            k = self.flat.find(needle, k + 1)
+        return found
+
     def _no_gap_text(self, p: Passage, start: int, end: int) -> bool:
         """True when [start, end) crosses no text that is not the passage's own (a footnote
         sitting inside a paragraph)."""
