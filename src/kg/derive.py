@@ -75,7 +75,8 @@ class ReportDeriver:
             out.add((iri, GWR.ordinal, Literal(p.ordinal)))
             out.add((iri, OA.start, Literal(p.start)))
             out.add((iri, OA.end, Literal(p.end)))
-            out.add((iri, GWR.text, Literal(p.text(r.text))))
+            if p.kind in ("paragraph", "footnote"):  # parts and sections are their paragraphs
+                out.add((iri, GWR.text, Literal(p.text(r.text))))
             out.add((iri, RDFS.label, Literal(p.path)))
             if p.title:
                 out.add((iri, DCTERMS.title, Literal(p.title)))
