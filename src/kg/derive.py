@@ -14,10 +14,14 @@ from .provenance import SourceIndex, normalise
 from .sources import Inputs, Report
 from .structure import Passage, parse_structure, split_sentences
 
-# A paragraph of Parts II and III is a commitment when it says what will be done; the
-# salutations ("Fellow deputies:") and the main-target list items (targets, not tasks) are not.
+# Every paragraph of Parts II and III is a commitment except the salutations ("Fellow
+# deputies:"), the main-target list items (targets, not tasks) and headings: a sentence of at
+# most 15 words that commits to nothing ("Accelerating the development of Shanghai as an
+# international shipping center.").
 COMMITMENT_PARTS = ("part-2", "part-3")
-MODAL_RE = re.compile(r"\b(will|shall|must|should|need to|strive|aim)\b", re.I)
+MODAL_RE = re.compile(r"\b(will|shall|must|should|need to|strive|aim|propose|let's|let us)\b", re.I)
+SALUTATION_RE = re.compile(r"^Fellow deputies\b")
+HEADING_MAX_WORDS = 15
 LIST_ITEM_RE = re.compile(r"^\. ")
 SECTION_NUMBER_RE = re.compile(r"^\d{1,2}\. ")
 
@@ -144,12 +148,14 @@ class ReportDeriver:
             if p.kind != "paragraph" or not p.path.startswith(COMMITMENT_PARTS):
                 continue
             text = p.text(r.text)
-            if LIST_ITEM_RE.match(text) or not MODAL_RE.search(text):
+            body = SECTION_NUMBER_RE.sub("", text)
+            sentences = split_sentences(body)
+            heading = len(sentences) == 1 and len(body.split()) <= HEADING_MAX_WORDS and not MODAL_RE.search(body)
+            if LIST_ITEM_RE.match(text) or SALUTATION_RE.match(text) or heading:
                 continue
             c = commitment_iri(r, p.path)
             piri = passage_iri(r, p.path)
-            body = SECTION_NUMBER_RE.sub("", text)
-            headline = split_sentences(body)[0]
+            headline = sentences[0]
             out.add((c, RDF.type, GWR.Commitment))
             out.add((c, GWR.headline, Literal(headline)))
             out.add((c, GWR.passage, piri))
@@ -159,6 +165,16 @@ class ReportDeriver:
             self.locate(c, headline, "derived")
             for fig in figure_passages.get(piri, ()):
                 out.add((c, GWR.hasFigure, fig))
+        self._check_curated_commitments()
+
+    def _check_curated_commitments(self) -> None:
+        """Curators may only add to commitments the build derives: name any other."""
+        prefix = f"{self.report.iri}/commitment/"
+        for path, g in self.report.curated.items():
+            for s in sorted(set(g.subjects())):
+                if str(s).startswith(prefix) and (s, RDF.type, GWR.Commitment) not in self.out:
+                    self.problems.append(Problem(str(path.relative_to(self.inputs.root)), str(s), "-",
+                                                 "no such commitment: the build derives none for this paragraph"))
 
 
 def _superclasses(ontology: Graph) -> dict:
