@@ -160,3 +160,14 @@ def test_stats_prints_counts_figures_and_degree(project):
     assert r.returncode == 0
     out = r.stdout.decode()
     assert "District" in out and "figures by role and period" in out and "most connected entities" in out
+
+
+def test_stated_form_not_in_its_quote_exits_1(project):
+    _break(project, "bad-form.ttl", PREFIXES + '@prefix fig: <https://w3id.org/gwr/id/shanghai-2024/figure/> .\n'
+           '@prefix ind: <https://w3id.org/gwr/id/indicator/> .\n@prefix unit: <http://qudt.org/vocab/unit/> .\n'
+           'fig:cpi-growth-2023-wrong a gwr:AchievedFigure ; gwr:indicator ind:cpi-growth ; gwr:value 0.3 ;\n'
+           '    gwr:unit unit:PERCENT ; gwr:statedForm "about 0.3%" ; gwr:comparator gwr:approximately ;\n'
+           '    gwr:evidence "The CPI rose by 0.3%." .\n')
+    r = run_kg("--root", str(project), "validate")
+    assert r.returncode == 1
+    assert "data/shanghai-2024/bad-form.ttl: https://w3id.org/gwr/id/shanghai-2024/figure/cpi-growth-2023-wrong: gwr:statedForm" in r.stdout.decode()

@@ -114,6 +114,12 @@ class ReportDeriver:
             file = str(path.relative_to(self.inputs.root))
             for s, o in sorted(g.subject_objects(GWR.evidence)):
                 self.locate(s, str(o), file)
+            # a stated form is words of the figure's own quote
+            for s, form in sorted(g.subject_objects(GWR.statedForm)):
+                quotes = [normalise(str(q)) for q in self.curated.objects(s, GWR.evidence)]
+                if not any(normalise(str(form)) in q for q in quotes):
+                    self.problems.append(Problem(file, str(s), "gwr:statedForm",
+                                                 f"stated form \"{form}\" is not words of the figure's quote"))
 
     # -- background facts --------------------------------------------------------------
     def add_background_facts(self) -> None:
