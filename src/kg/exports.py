@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 from rdflib import BNode, Dataset, Graph, Literal
 
 from .errors import OutputError, UsageError
-from .namespaces import PREFIXES, bind_prefixes
+from .namespaces import PREFIXES, RDF, bind_prefixes
 
 
 @dataclass(frozen=True)
@@ -92,41 +92,82 @@ def _rdfxml(graph: Graph) -> bytes:
 
 
 def _jsonld(graph: Graph) -> str:
-    context = {p: str(ns) for p, ns in PREFIXES.items()}
-    doc = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
-    nodes = doc.get("@graph", [doc] if "@id" in doc else [])
+    """Flattened JSON-LD: one node object per subject, sorted, with the prefixes as context."""
+    prefixes = sorted(((str(ns), p) for p, ns in PREFIXES.items()), key=lambda x: -len(x[0]))
 
-    def canon(value):
-        if isinstance(value, list):
-            return sorted((canon(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-        if isinstance(value, dict):
-            return {k: canon(v) for k, v in value.items()}
-        return value
+    def compact(iri: str) -> str:
+        for ns, p in prefixes:
+            if iri.startswith(ns) and len(iri) > len(ns) and "/" not in iri[len(ns):] and "#" not in iri[len(ns):]:
+                return f"{p}:{iri[len(ns):]}"
+        return iri
 
-    nodes = sorted((canon(n) for n in nodes), key=lambda n: n.get("@id", ""))
-    out = {"@context": doc.get("@context", context), "@graph": nodes}
+    def value(o) -> dict:
+        if isinstance(o, Literal):
+            v: dict = {"@value": str(o)}
+            if o.language:
+                v["@language"] = o.language
+            elif o.datatype:
+                v["@type"] = compact(str(o.datatype))
+            return v
+        return {"@id": compact(str(o)) if not isinstance(o, BNode) else f"_:{o}"}
+
+    nodes: dict = {}
+    for s, p, o in sorted(graph):
+        node = nodes.setdefault(s, {"@id": compact(str(s)) if not isinstance(s, BNode) else f"_:{s}"})
+        if p == RDF.type and not isinstance(o, Literal):
+            node.setdefault("@type", []).append(compact(str(o)))
+        else:
+            node.setdefault(compact(str(p)), []).append(value(o))
+    context = {p: str(ns) for p, ns in sorted(PREFIXES.items())}
+    out = {"@context": context, "@graph": [nodes[s] for s in sorted(nodes)]}
     return json.dumps(out, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
 
 
+def _prefix_lines() -> list[str]:
+    return [f"@prefix {p}: <{ns}> ." for p, ns in sorted(PREFIXES.items())]
+
+
+def _turtle_body(graph: Graph, indent: str = "") -> list[str]:
+    """Subjects in sorted order, rdf:type first, then predicates and objects sorted."""
+    nm = Graph().namespace_manager
+    for p, ns in PREFIXES.items():
+        nm.bind(p, ns, override=True, replace=True)
+    cache: dict = {}
+
+    def term(t) -> str:
+        if t not in cache:
+            cache[t] = t.n3(nm)
+        return cache[t]
+
+    by_subject: dict = {}
+    for s, p, o in graph:
+        by_subject.setdefault(s, {}).setdefault(p, []).append(o)
+    lines: list[str] = []
+    for s in sorted(by_subject):
+        preds = by_subject[s]
+        order = sorted(preds, key=lambda p: (p != RDF.type, p))
+        parts = []
+        for p in order:
+            verb = "a" if p == RDF.type else term(p)
+            objs = " , ".join(term(o) for o in sorted(preds[p]))
+            parts.append(f"{verb} {objs}")
+        lines.append(f"{indent}{term(s)} " + f" ;\n{indent}    ".join(parts) + " .\n")
+    return lines
+
+
+def _turtle(graph: Graph) -> bytes:
+    return ("\n".join(_prefix_lines()) + "\n\n" + "\n".join(_turtle_body(graph))).encode("utf-8")
+
+
 def _trig(dataset: Dataset) -> bytes:
-    """TriG assembled from the deterministic Turtle of each named graph."""
-    prefixes: list[str] = []
-    blocks: list[str] = []
+    """One block per named graph, each in the sorted Turtle of `_turtle_body`."""
+    blocks = []
     for g in sorted(dataset.graphs(), key=lambda g: str(g.identifier)):
         if len(g) == 0:
             continue
-        named = Graph()
-        bind_prefixes(named)
-        named += g
-        body = []
-        for line in named.serialize(format="longturtle").splitlines():
-            if line.startswith("PREFIX "):
-                if line not in prefixes:
-                    prefixes.append(line)
-            else:
-                body.append(f"    {line}" if line.strip() else "")
-        blocks.append(f"<{g.identifier}> {{\n" + "\n".join(body).strip("\n") + "\n}\n")
-    return ("\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)).encode("utf-8")
+        body = "\n".join(_turtle_body(g, "    ")).rstrip("\n")
+        blocks.append(f"<{g.identifier}> {{\n{body}\n}}\n")
+    return ("\n".join(_prefix_lines()) + "\n\n" + "\n".join(blocks)).encode("utf-8")
 
 
 def serialise(graph: Graph, fmt: Format, dataset: Dataset | None = None) -> bytes:
@@ -135,7 +176,7 @@ def serialise(graph: Graph, fmt: Format, dataset: Dataset | None = None) -> byte
         lines = graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
         return ("\n".join(sorted(set(line for line in lines if line.strip()))) + "\n").encode("utf-8")
     if fmt.name == "turtle":
-        return graph.serialize(format="longturtle", encoding="utf-8")
+        return _turtle(graph)
     if fmt.name == "jsonld":
         return _jsonld(graph).encode("utf-8")
     if fmt.name == "xml":
