@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -45,21 +46,20 @@ class Inputs:
 
     def file_of(self, subject) -> str | None:
         """The data file (relative to root) where a subject is typed, else where it occurs."""
-        return self._subject_files().get(subject)
+        return self._subject_files.get(subject)
 
+    @cached_property
     def _subject_files(self) -> dict:
-        if not hasattr(self, "_files"):
-            typed: dict = {}
-            seen: dict = {}
-            for report in self.reports:
-                for path, g in report.curated.items():
-                    rel = str(path.relative_to(self.root))
-                    for s, p, _ in g:
-                        seen.setdefault(s, rel)
-                        if p == RDF.type:
-                            typed.setdefault(s, rel)
-            self._files = {**seen, **typed}
-        return self._files
+        typed: dict = {}
+        seen: dict = {}
+        for report in self.reports:
+            for path, g in sorted(report.curated.items()):
+                rel = str(path.relative_to(self.root))
+                for s, p, _ in g:
+                    seen.setdefault(s, rel)
+                    if p == RDF.type:
+                        typed.setdefault(s, rel)
+        return {**seen, **typed}
 
 
 def default_root() -> Path:
