@@ -9,11 +9,12 @@ from kg.provenance import normalise
 
 STOP = {"the", "of", "and", "in", "a", "for", "to", "on"}
 # Places beyond Shanghai's districts: regions reaching over several provinces, and places
-# outside the municipality (Xiaoyangshan island is in Zhejiang). Luowen River: its district
+# outside the municipality (Xiaoyangshan island is in Zhejiang), rivers that cross the border
+# (Suzhou Creek rises in Jiangsu). Luowen River: its district
 # is not known to us, so it is left unplaced rather than guessed.
 OUTSIDE_DISTRICTS = {"hong-kong", "macao", "taiwan", "yangtze-river", "yangtze-river-delta",
                      "yangtze-river-economic-belt", "shanghai-metropolitan-area", "g60-science-and-technology-innovation-corridor",
-                     "industrial-innovation-belt-along-shanghai-and-nanjing", "xiaoyangshan", "luowen-river"}
+                     "industrial-innovation-belt-along-shanghai-and-nanjing", "xiaoyangshan", "suzhou-creek", "luowen-river"}
 
 
 def _words(text: str) -> set[str]:
