@@ -137,15 +137,22 @@ class ReportDeriver:
         plan = desc.value(self.report.iri, GWR.planYear)
         area = desc.value(self.report.iri, DCTERMS.spatial)
         roles = [(GWR.AchievedFigure, GWR.achieved, review), (GWR.TargetFigure, GWR.target, plan),
-                 (GWR.QualitativeTarget, GWR.target, plan)]
+                 (GWR.QualitativeTarget, GWR.target, plan), (GWR.DescriptiveFigure, GWR.descriptive, None)]
         for cls, role, year in roles:
             for fig in sorted(self.curated.subjects(RDF.type, cls)):
+                fig_year = year if year is not None else (review if self._in_review_part(fig) else plan)
                 self.out.add((fig, GWR.role, role))
                 self.out.add((fig, GWR.report, self.report.iri))
-                if self.curated.value(fig, GWR.period) is None and year is not None:
-                    self.out.add((fig, GWR.period, Literal(str(year), datatype=XSD.gYear)))
+                if self.curated.value(fig, GWR.period) is None and fig_year is not None:
+                    self.out.add((fig, GWR.period, Literal(str(fig_year), datatype=XSD.gYear)))
                 if self.curated.value(fig, GWR.area) is None and area is not None:
                     self.out.add((fig, GWR.area, area))
+
+    def _in_review_part(self, fig) -> bool:
+        """Whether a figure's quote lies in Part I (the review of the past year)."""
+        part_1 = f"{self.report.iri}/part-1"
+        return any(str(p) == part_1 or str(p).startswith(part_1 + "/")
+                   for q in self.out.objects(fig, GWR.hasQuote) for p in self.out.objects(q, GWR.inPassage))
 
     # -- commitments ---------------------------------------------------------------------
     def add_commitments(self, figure_passages: dict) -> None:
@@ -211,32 +218,27 @@ def add_type_closure(graph: Graph, ontology: Graph) -> None:
             graph.add((s, RDF.type, sup))
 
 
-def _label_pattern(labels: dict[str, set]) -> re.Pattern | None:
-    if not labels:
-        return None
-    alternatives = sorted(labels, key=lambda s: (-len(s), s))
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)")
-
-
 def add_mentions(graph: Graph, report: Report, passages: list[Passage]) -> None:
-    """Link each paragraph and footnote to the entities whose English labels or aliases
-    occur in it (whole words, case-sensitive, longest label first)."""
+    """Link each paragraph and footnote to the entities whose English labels or aliases occur
+    in it as whole words (case-sensitive). A name inside a longer name counts too: "policies
+    for the Lingang Special Area" mentions both the policies and the Lingang Special Area."""
     labels: dict[str, set] = {}
     for e in set(graph.subjects(RDF.type, GWR.Entity)):
         for prop in (SKOS.prefLabel, SKOS.altLabel):
             for lab in graph.objects(e, prop):
                 if isinstance(lab, Literal) and lab.language in (None, "en") and len(str(lab)) > 1:
                     labels.setdefault(normalise(str(lab)), set()).add(e)
-    pattern = _label_pattern(labels)
-    if pattern is None:
-        return
+    patterns = [(label, re.compile(r"(?<!\w)" + re.escape(label) + r"(?!\w)"), entities)
+                for label, entities in sorted(labels.items())]
     for p in passages:
         if p.kind not in ("paragraph", "footnote"):
             continue
+        text = p.text(report.text)
         piri = passage_iri(report, p.path)
-        for m in pattern.finditer(p.text(report.text)):
-            for e in labels[m.group(1)]:
-                graph.add((piri, GWR.mentions, e))
+        for label, pattern, entities in patterns:
+            if label in text and pattern.search(text):
+                for e in entities:
+                    graph.add((piri, GWR.mentions, e))
 
 
 def derive_report(inputs: Inputs, report: Report, ontology: Graph) -> tuple[Graph, list[Problem]]:
@@ -253,7 +255,7 @@ def derive_report(inputs: Inputs, report: Report, ontology: Graph) -> tuple[Grap
     d.add_background_facts()
     d.add_figure_defaults()
     figure_passages: dict = {}
-    for cls in (GWR.AchievedFigure, GWR.TargetFigure, GWR.QualitativeTarget):
+    for cls in (GWR.AchievedFigure, GWR.TargetFigure, GWR.DescriptiveFigure, GWR.QualitativeTarget):
         for fig in out.subjects(RDF.type, cls):
             for q in out.objects(fig, GWR.hasQuote):
                 for piri in out.objects(q, GWR.inPassage):
