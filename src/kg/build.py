@@ -32,6 +32,7 @@ class BuildResult:
     graph: Graph
     validation: ValidationReport
     written: list[Path] = field(default_factory=list)
+    engine: str | None = None  # the engine the graph was loaded into, if any
 
     def summary(self) -> dict:
         return {
@@ -45,12 +46,14 @@ class BuildResult:
         }
 
 
-def build(root: Path | None = None, out: Path | None = None) -> BuildResult:
+def build(root: Path | None = None, out: Path | None = None, *, engine=None) -> BuildResult:
     """Build the graph under `root` and write it to `out` (default `<root>/dist`).
 
     Writes the graph as Turtle, N-Triples and JSON-LD, TriG with one named graph per report,
-    and `void.ttl` describing them. Raises InputError (bad input), NonConformingError
-    (nothing is written then) or OutputError (the old outputs are left as they were).
+    and `void.ttl` describing them. With `engine` (a spec such as "oxigraph:DIR" or an open
+    kg.engines engine) the validated graph is also loaded into it, one named graph per
+    report, each replaced atomically. Raises InputError (bad input), NonConformingError
+    (nothing is written or loaded then) or OutputError (the old outputs are left as they were).
     """
     kg = build_graph(root)
     graph = kg.union()
@@ -69,6 +72,16 @@ def build(root: Path | None = None, out: Path | None = None) -> BuildResult:
     void = describe_dataset(graph, sizes, package_version())
     payloads["void.ttl"] = serialise(void, FORMATS["turtle"])
     result.written = write_outputs(out, payloads)
+    if engine is not None:
+        from .engines import open_engine  # only builds that load a store need it
+        own = isinstance(engine, str)
+        store = open_engine(engine) if own else engine
+        try:
+            store.load(kg.named_graphs())
+            result.engine = store.spec
+        finally:
+            if own:
+                store.close()
     return result
 
 

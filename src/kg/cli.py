@@ -51,6 +51,45 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--excluded", action="store_true", help="also list excluded mentions with the rule that excludes them")
     p.set_defaults(func=commands.cmd_coverage)
 
+    # Stored SPARQL queries (kg.queries, kg.results; handlers in kg.commands_query).
+    from . import commands_query
+    from .results import FORMATS as RESULT_FORMATS
+    p = sub.add_parser("queries", help="list the stored queries with their parameters",
+                       description="List the stored SPARQL queries of queries/: name, summary and parameters.")
+    p.add_argument("--queries", type=Path, default=None, metavar="DIR", help="folder of .rq files (default: queries/)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=commands_query.cmd_queries)
+    p = sub.add_parser("query", help="run a stored query (or any .rq file) and print its rows",
+                       description="Run the stored query NAME, or the query in --file, with parameters bound (never "
+                                   "pasted into the text). Formats: " + "; ".join(f"{k}: {v}" for k, v in RESULT_FORMATS.items())
+                                   + ". Exit 2 for an unknown query or parameter or a syntax error.")
+    p.add_argument("name", nargs="?", metavar="NAME", help="a stored query (see `kg queries`)")
+    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                   help="bind parameter KEY to VALUE (repeatable); entity parameters take a label or an IRI")
+    p.add_argument("--file", type=Path, default=None, metavar="F.rq", help="run the query in this file instead")
+    p.add_argument("--format", choices=list(RESULT_FORMATS), default="table")
+    p.add_argument("--width", type=int, default=40, help="table: widest column before text wraps (default 40)")
+    p.add_argument("--queries", type=Path, default=None, metavar="DIR", help="folder of .rq files (default: queries/)")
+    p.set_defaults(func=commands_query.cmd_query)
+
+    # Drawing the graph (kg.projection, kg.viz; handler in kg.commands_viz).
+    from . import commands_viz
+    p = sub.add_parser("viz", help="draw the graph or a part of it: HTML page, SVG, PNG, GraphML, GEXF",
+                       description=commands_viz.DESCRIPTION)
+    commands_viz.add_arguments(p)
+    p.set_defaults(func=commands_viz.cmd_viz)
+
+    # Engines: `kg load`, and --engine on build and query (kg.engines; handler in kg.commands_engine).
+    from . import commands_engine
+    commands_engine.add_parsers(sub)
+
+    # Serving the graph over HTTP (kg.server, kg.pages; handler in kg.commands_serve).
+    from . import commands_serve
+    p = sub.add_parser("serve", help="serve the graph: SPARQL endpoint and pages to browse",
+                       description=commands_serve.DESCRIPTION)
+    commands_serve.add_arguments(p)
+    p.set_defaults(func=commands_serve.cmd_serve)
+
     return parser
 
 

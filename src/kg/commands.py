@@ -25,7 +25,7 @@ def _print_counts(title: str, counts: dict, out=sys.stdout) -> None:
 
 
 def cmd_build(args) -> int:
-    result = build(args.root, args.out)
+    result = build(args.root, args.out, engine=getattr(args, "engine", None))
     s = result.summary()
     print(f"kg build: {', '.join(s['reports'])}: {s['triples']} triples")
     _print_counts("entities by class:", s["classes"])
@@ -33,6 +33,8 @@ def cmd_build(args) -> int:
     print(f"validation: conforms ({len(result.kg.provenance_problems)} provenance problems, 0 SHACL violations)")
     out = Path(s["written"][0]).parent if s["written"] else args.out
     print(f"wrote {len(s['written'])} files to {out}: {', '.join(Path(p).name for p in s['written'])}")
+    if result.engine:
+        print(f"loaded {len(result.kg.report_graphs) + 1} named graphs into {result.engine}")
     return 0
 
 

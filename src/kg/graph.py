@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
 
 from .derive import Problem, derive_report
+from .errors import InputError
 from .namespaces import bind_prefixes
-from .sources import Inputs, load_inputs
-from .validation import ValidationReport, shacl_problems
+from .shacl import ShapesValidator
+from .sources import Inputs, _read_report, default_root, load_inputs, parse_turtle
+from .validation import ValidationReport
 
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/gwr/ontology")
 
@@ -45,12 +48,39 @@ class KnowledgeGraph:
             ds.graph(iri).__iadd__(rg)
         return ds
 
-    def validate(self, union: Graph | None = None) -> ValidationReport:
-        """SHACL over the whole graph plus the problems found while deriving."""
-        data = union if union is not None else self.union()
+    def named_graphs(self) -> dict[URIRef, Graph]:
+        """The ontology and each report as named graphs (what an engine loads), by IRI."""
+        return {ONTOLOGY_GRAPH: self.inputs.ontology, **dict(sorted(self.report_graphs.items()))}
+
+    def validate(self, union: Graph | None = None, *, validator: ShapesValidator | None = None) -> ValidationReport:
+        """SHACL over each report's graph with the ontology, plus the problems found while deriving.
+
+        Each report is validated on its own (its named graph and the ontology), so validation
+        grows linearly with the number of reports and never needs the whole corpus in one
+        rdflib graph. With one report this is exactly the union. A report's folder declares
+        what its figures and entities point to (as indicators-shared.ttl does), since its
+        graph must conform on its own; a constraint across reports (one label per language
+        over two reports' descriptions of one entity) is not checked. `union` is accepted for
+        callers of the earlier signature and not needed.
+        """
+        validator = validator or ShapesValidator(self.inputs.shapes)
         problems = list(self.provenance_problems)
-        problems += shacl_problems(data, self.inputs.shapes, self.inputs.file_of)
+        seen = set(problems)
+        for _, rg in sorted(self.report_graphs.items()):
+            for p in validate_report_graph(rg, self.inputs, validator):
+                if p not in seen:
+                    seen.add(p)
+                    problems.append(p)
         return ValidationReport(problems)
+
+
+def validate_report_graph(report_graph: Graph, inputs: Inputs, validator: ShapesValidator) -> list[Problem]:
+    """The SHACL problems of one report's graph, validated with the ontology."""
+    data = Graph()
+    bind_prefixes(data)
+    data += inputs.ontology
+    data += report_graph
+    return validator.problems(data, inputs.file_of)
 
 
 def build_graph(root: Path | None = None) -> KnowledgeGraph:
@@ -67,3 +97,55 @@ def build_graph(root: Path | None = None) -> KnowledgeGraph:
         graphs[report.iri] = g
         problems += p
     return KnowledgeGraph(inputs, graphs, problems)
+
+
+@dataclass
+class Vocabulary:
+    """What every report shares: the project folder, the ontology, the shapes, and the
+    description files of the reports (data/sources/*.ttl), not yet read."""
+
+    root: Path
+    ontology: Graph
+    shapes: Graph
+    descriptions: list[Path]
+
+
+def load_vocabulary(root: Path | None = None) -> Vocabulary:
+    """Read the ontology and shapes under `root` and list the reports, reading none of them.
+    Raises InputError as load_inputs does."""
+    root = (root or default_root()).resolve()
+    onto_dir = root / "ontology"
+    if not onto_dir.is_dir():
+        raise InputError(f"{root}: no ontology/ folder")
+    ontology, shapes = Graph(), Graph()
+    for path in sorted(onto_dir.glob("*.ttl")):
+        target = shapes if path.stem == "shapes" else ontology
+        target += parse_turtle(path, root)
+    sources = root / "data" / "sources"
+    descriptions = sorted(sources.glob("*.ttl"))
+    if not descriptions:
+        shown = sources.relative_to(root) if sources.is_relative_to(root) else sources
+        raise InputError(f"{shown}: no report described (*.ttl)")
+    return Vocabulary(root, ontology, shapes, descriptions)
+
+
+def derive_one(vocabulary: Vocabulary, description: Path) -> KnowledgeGraph:
+    """One report, read and derived: a KnowledgeGraph of the ontology and that report."""
+    root = vocabulary.root
+    report = _read_report(root, description)
+    for path in report.data_files:
+        report.curated[path] = parse_turtle(path, root)
+    inputs = Inputs(root, vocabulary.ontology, vocabulary.shapes, [report])
+    g, problems = derive_report(inputs, report, vocabulary.ontology)
+    bind_prefixes(g)
+    return KnowledgeGraph(inputs, {report.iri: g}, problems)
+
+
+def iter_reports(root: Path | None = None) -> Iterator[KnowledgeGraph]:
+    """Each report of the project under `root` as a KnowledgeGraph of its own (the ontology
+    and that report), read and derived only when the iteration reaches it, so that memory
+    stays that of one report however many there are. Raises InputError as build_graph does.
+    """
+    vocabulary = load_vocabulary(root)
+    for description in vocabulary.descriptions:
+        yield derive_one(vocabulary, description)

@@ -1,0 +1,672 @@
+"""Where the graph is stored and queried: rdflib in memory, Oxigraph embedded (in memory or on
+disk) or a remote SPARQL 1.1 store, behind one interface chosen by a spec string.
+
+    with kg.engines.open_engine("oxigraph") as engine:
+        engine.load(kg.build_graph().named_graphs())
+        result = engine.query("SELECT ...", {"year": Literal("2024", datatype=XSD.gYear)})
+
+Specs (`open_engine`; `kg ... --engine SPEC`):
+
+    rdflib                                   rdflib in memory: the reference, slow SPARQL
+    oxigraph                                 pyoxigraph in memory (the default, see DEFAULT_ENGINE)
+    oxigraph:DIR                             pyoxigraph on disk: outlives the process, so
+                                             `kg query` reads it without building
+    sparql:QUERY_URL[,GSP_URL[,UPDATE_URL]]  a remote store (kg.remote says which URLs are
+    http(s)://...                            derived when left out)
+
+The same layout on every engine: one named graph per report (the report's IRI) and one for
+the ontology (https://w3id.org/gwr/ontology), and a default graph that is their union, as a set.
+Queries run on the default graph, so a stored query runs unchanged everywhere, and `GRAPH ?g`
+says which report a triple comes from. The union is stored, not computed per query, because
+Oxigraph's union-default-graph mode (and its merge of several default-graph-uri graphs) counts
+a triple held by two graphs twice where rdflib and the RDF merge of the SPARQL spec count it
+once: with the union stored, every engine and every other client of the store sees one graph.
+
+Replacing a report's graph is atomic. Its new triples are first staged in a temporary named
+graph (`urn:kg-stage:<uuid>`, never part of the default graph); then one SPARQL Update request,
+which a store runs as one transaction (Oxigraph does; the SPARQL 1.1 Update spec asks it of
+every store), removes from the default graph the report's old triples that no other graph
+holds, replaces the named graph by the staged one and adds it to the default graph. A failure
+before that request leaves the old graph untouched; readers see the old graph or the new one,
+never half. A single Graph Store PUT of the whole graph would be simpler, but the protocol does
+not promise atomicity, and Oxigraph before 0.5.10 cleared the graph before parsing the body.
+
+Bindings are RDF terms, never text: rdflib binds them with initBindings; Oxigraph and a remote
+store get a VALUES block, first in the outermost WHERE group, written from the terms' N-Triples
+form (kg.queries.bind_values). (pyoxigraph's own `substitutions` refuse a variable the query
+does not project, which stored queries often bind.) A parameter with several values is a
+VALUES block everywhere.
+
+Errors: UsageError for a malformed spec or a store that holds no graph where one is needed,
+InputError when a store cannot be opened or read, OutputError when a write fails.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import uuid
+import warnings
+from decimal import Decimal
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
+from rdflib.namespace import RDF, XSD
+from rdflib.query import Result
+
+from .errors import InputError, NonConformingError, OutputError, UsageError
+from .graph import ONTOLOGY_GRAPH, Vocabulary, derive_one, load_vocabulary, validate_report_graph
+from .remote import SparqlStore
+from .shacl import ShapesValidator
+
+__all__ = ["Engine", "DEFAULT_ENGINE", "ENGINE_SPECS", "open_engine", "RdflibEngine", "OxigraphEngine",
+           "RemoteEngine", "STAGE_PREFIX", "LoadResult", "load_project"]
+
+# Chosen by measurement (benchmarks/RESULTS.md): on the real graph every stored query ran
+# 10-1000x faster on embedded Oxigraph than on rdflib, and loading it costs ~0.1 s.
+DEFAULT_ENGINE = "oxigraph"
+
+ENGINE_SPECS = {
+    "rdflib": "rdflib in memory (the reference engine; slow SPARQL)",
+    "oxigraph": "Oxigraph in memory (default: the fastest without a server)",
+    "oxigraph:DIR": "Oxigraph on disk in DIR (kept between runs)",
+    "sparql:QUERY_URL[,GSP_URL[,UPDATE_URL]]": "a remote SPARQL 1.1 store (or just http://...)",
+}
+ENGINE_HELP = "where the graph is stored and queried: " + "; ".join(f"{k}: {v}" for k, v in ENGINE_SPECS.items())
+
+STAGE_PREFIX = "urn:kg-stage:"
+_ANY_TRIPLE = "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+
+Term = URIRef | Literal | BNode
+Bindings = Mapping[str, "Term | Sequence[Term]"]
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A store of named graphs that answers SPARQL.
+
+    `query` has rdflib's `Graph.query(text, initBindings=...)` shape and returns rdflib's
+    Result (rows of rdflib terms, a boolean, or a graph), so code that queries an rdflib graph
+    can query any engine.
+    """
+
+    spec: str
+    persistent: bool  # the data outlives the process (on disk, remote)
+
+    def load(self, graphs: Mapping[URIRef, Graph]) -> None:
+        """Replace each named graph by the one given (atomically per graph); others stay."""
+
+    def query(self, sparql: str, initBindings: Bindings | None = None) -> Result:
+        """Run a query on the default graph (the union) with variables bound to RDF terms."""
+
+    def is_empty(self) -> bool:
+        """No triple at all, in any graph."""
+
+    def graph_names(self) -> list[URIRef]:
+        """The named graphs held, sorted (staging graphs left out)."""
+
+    def close(self) -> None:
+        """Release the store (flushes an on-disk store)."""
+
+
+def open_engine(spec: str | None = None) -> Engine:
+    """The engine a spec names (see the module doc); `None` is DEFAULT_ENGINE.
+
+    Raises UsageError for an unknown spec, InputError when an on-disk store cannot be opened
+    (for example while another process holds it).
+    """
+    spec = (spec or DEFAULT_ENGINE).strip()
+    if spec == "rdflib":
+        return RdflibEngine()
+    if spec == "oxigraph":
+        return OxigraphEngine()
+    if spec.startswith("oxigraph:"):
+        path = spec[len("oxigraph:"):]
+        if not path:
+            raise UsageError("oxigraph:DIR needs a folder, e.g. oxigraph:store/")
+        return OxigraphEngine(Path(path))
+    if spec.startswith("sparql:") or spec.startswith(("http://", "https://")):
+        urls = spec[len("sparql:"):] if spec.startswith("sparql:") else spec
+        parts = [u.strip() or None for u in urls.split(",")]
+        if not parts[0] or len(parts) > 3:
+            raise UsageError(f"'{spec}': give sparql:QUERY_URL[,GSP_URL[,UPDATE_URL]]")
+        parts += [None] * (3 - len(parts))
+        return RemoteEngine(SparqlStore(parts[0], gsp_url=parts[1], update_url=parts[2]))
+    raise UsageError(f"unknown engine '{spec}'; choose one of: {', '.join(ENGINE_SPECS)}")
+
+
+def _split_bindings(bindings: Bindings | None) -> tuple[dict[str, Term], dict[str, list]]:
+    """Single terms, and the bindings as lists (the VALUES form)."""
+    lists: dict[str, list] = {}
+    for name, value in (bindings or {}).items():
+        name = str(name)
+        lists[name] = list(value) if isinstance(value, (list, tuple)) else [value]
+    single = {k: v[0] for k, v in lists.items() if len(v) == 1}
+    return single, lists
+
+
+def _with_values(sparql: str, lists: dict[str, list]) -> str:
+    from .queries import bind_values  # the one VALUES writer, shared with `kg query`
+    return bind_values(sparql, lists)
+
+
+def _is_staged(iri) -> bool:
+    return str(iri).startswith(STAGE_PREFIX)
+
+
+# -- rdflib -------------------------------------------------------------------------------
+
+@contextmanager
+def _quiet_rdflib():
+    """rdflib's Dataset warns about its own use of Dataset.default_context on every triple of
+    a union default graph; those warnings say nothing to our users."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="rdflib")
+        yield
+
+
+class RdflibEngine:
+    """rdflib's Dataset in memory; its default graph is the union of the named graphs."""
+
+    persistent = False
+
+    def __init__(self) -> None:
+        self.spec = "rdflib"
+        self.dataset = Dataset(default_union=True)
+
+    def load(self, graphs: Mapping[URIRef, Graph]) -> None:
+        self.commit([self.stage(iri, g) for iri, g in graphs.items()])
+
+    def stage(self, iri: URIRef, data: Graph | bytes) -> tuple[URIRef, Graph]:
+        """Keep a graph (or its N-Triples) ready to replace `iri`; see _StagingStore.stage."""
+        if isinstance(data, Graph):
+            return URIRef(iri), data
+        g = Graph()
+        g.parse(data=data.decode("utf-8"), format="nt")
+        return URIRef(iri), g
+
+    def commit(self, pairs: Iterable[tuple[URIRef, Graph]]) -> None:
+        with _quiet_rdflib():
+            for iri, g in pairs:
+                self.dataset.remove_graph(iri)
+                self.dataset.graph(iri).__iadd__(g)
+
+    def discard(self, pairs) -> None:
+        pass
+
+    def query(self, sparql: str, initBindings: Bindings | None = None) -> Result:
+        single, lists = _split_bindings(initBindings)
+        with _quiet_rdflib():
+            if len(single) == len(lists):
+                result = self.dataset.query(sparql, initBindings={Variable(k): v for k, v in single.items()})
+            else:
+                result = self.dataset.query(_with_values(sparql, lists))
+            return canonical_result(result)
+
+    def is_empty(self) -> bool:
+        return len(self.dataset) == 0 and not self.graph_names()
+
+    def graph_names(self) -> list[URIRef]:
+        return sorted(URIRef(g.identifier) for g in self.dataset.graphs()
+                      if isinstance(g.identifier, URIRef) and len(g) and not _is_staged(g.identifier)
+                      and str(g.identifier) != "urn:x-rdflib:default")
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# -- terms between rdflib and Oxigraph ----------------------------------------------------
+
+_XSD_STRING = str(XSD.string)
+_LANG_STRING = str(RDF.langString)
+
+
+def to_ox(term):
+    """The pyoxigraph term of an rdflib term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise UsageError(f"cannot bind {term!r}: not an RDF term")
+
+
+def from_ox(term):
+    """The rdflib term of a pyoxigraph term (a simple literal has no datatype in rdflib)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        if dt in (_XSD_STRING, _LANG_STRING):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(dt))
+    raise InputError(f"unsupported term in a result: {term!r}")
+
+
+# Oxigraph stores numbers by value and answers with their canonical form ("5.0" comes back
+# as "5"), rdflib as they were written. Every engine's answers are put in one form, the
+# data's own: decimals with a decimal point ("5.0", "4720000000000.0"), integers without
+# leading zeros, booleans as true/false, doubles as Python writes them ("5.0", "1e+20").
+_INTEGER_TYPES = {XSD[t] for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
+                                    "positiveInteger", "nonPositiveInteger", "negativeInteger",
+                                    "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
+
+
+def canonical(term):
+    """`term` with a number or boolean literal in the one lexical form all engines answer in."""
+    if not isinstance(term, Literal) or term.datatype is None:
+        return term
+    text, dt = str(term), term.datatype
+    try:
+        if dt == XSD.decimal:
+            d = Decimal(text)
+            if not d.is_finite():
+                return term
+            out = format(d.normalize(), "f")
+            if "." not in out:
+                out += ".0"
+            if out.lstrip("-") in ("0.0", "0"):
+                out = "0.0"
+        elif dt in _INTEGER_TYPES:
+            out = str(int(text))
+        elif dt in (XSD.double, XSD.float):
+            f = float(text)
+            out = "INF" if f == float("inf") else "-INF" if f == float("-inf") else "NaN" if f != f else repr(f)
+        elif dt == XSD.boolean:
+            out = {"1": "true", "0": "false"}.get(text.strip(), text.strip())
+        else:
+            return term
+    except (ValueError, ArithmeticError):
+        return term  # an ill-typed literal stays as written
+    return term if out == text else Literal(out, datatype=dt)
+
+
+def canonical_result(result: Result) -> Result:
+    """The same answer with every term in canonical form (see `canonical`)."""
+    if result.type == "ASK":
+        return result
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        g = Graph()
+        for s, p, o in result.graph:
+            g.add((s, p, canonical(o)))
+        out = Result(result.type)
+        out.graph = g
+        return out
+    out = Result("SELECT")
+    out.vars = list(result.vars or [])
+    out.bindings = [{k: canonical(v) for k, v in row.items() if v is not None} for row in result.bindings]
+    return out
+
+
+def _result_from_ox(answer) -> Result:
+    if isinstance(answer, ox.QueryBoolean):
+        result = Result("ASK")
+        result.askAnswer = bool(answer)
+        return result
+    if isinstance(answer, ox.QueryTriples):
+        result = Result("CONSTRUCT")
+        g = Graph()
+        for t in answer:
+            g.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
+        result.graph = g
+        return result
+    variables = [Variable(v.value) for v in answer.variables]
+    result = Result("SELECT")
+    result.vars = variables
+    rows = []
+    for solution in answer:
+        row = {}
+        for i, v in enumerate(variables):
+            value = solution[i]
+            if value is not None:
+                row[v] = from_ox(value)
+        rows.append(row)
+    result.bindings = rows
+    return result
+
+
+def _ntriples(graph: Graph) -> bytes:
+    return graph.serialize(format="nt", encoding="utf-8")
+
+
+def swap_update(target: URIRef, staged: URIRef) -> str:
+    """The one SPARQL Update request that replaces `target` by `staged` and keeps the default
+    graph the union of the named graphs (IRIs written from rdflib terms, not pasted text)."""
+    g, s = URIRef(target).n3(), URIRef(staged).n3()
+    return f"""\
+DELETE {{ ?s ?p ?o }} WHERE {{
+  GRAPH {g} {{ ?s ?p ?o }}
+  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER (?h != {g} && !STRSTARTS(STR(?h), "{STAGE_PREFIX}")) }}
+}} ;
+DROP SILENT GRAPH {g} ;
+ADD SILENT GRAPH {s} TO GRAPH {g} ;
+DROP SILENT GRAPH {s} ;
+INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}
+"""
+
+
+def _stage_iri() -> URIRef:
+    return URIRef(f"{STAGE_PREFIX}{uuid.uuid4()}")
+
+
+class _StagingStore:
+    """Load by staging each graph, then swapping it in with one update (see the module doc)."""
+
+    def _stage(self, staged: URIRef, ntriples: bytes) -> None:
+        raise NotImplementedError
+
+    def _update(self, sparql: str) -> None:
+        raise NotImplementedError
+
+    def _drop(self, staged: URIRef) -> None:
+        raise NotImplementedError
+
+    def stage(self, iri: URIRef, data: Graph | bytes) -> tuple[URIRef, URIRef]:
+        """Upload a graph (or its N-Triples) beside the store's data, invisible to queries;
+        returns the (target, staged) pair that `commit` swaps in or `discard` drops."""
+        staged = _stage_iri()
+        try:
+            self._stage(staged, _ntriples(data) if isinstance(data, Graph) else data)
+        except Exception:
+            self._discard_quietly([(URIRef(iri), staged)])
+            raise
+        return URIRef(iri), staged
+
+    def commit(self, pairs: Iterable[tuple[URIRef, URIRef]]) -> None:
+        """Swap each staged graph in, one atomic update per graph."""
+        pairs = list(pairs)
+        for i, (target, staged) in enumerate(pairs):
+            try:
+                self._update(swap_update(target, staged))
+            except Exception:
+                self._discard_quietly(pairs[i:])
+                raise
+
+    def discard(self, pairs: Iterable[tuple[URIRef, URIRef]]) -> None:
+        """Drop staged graphs that will not be committed."""
+        self._discard_quietly(list(pairs))
+
+    def _discard_quietly(self, pairs) -> None:
+        for _, staged in pairs:
+            try:
+                self._drop(staged)
+            except Exception:  # the store may be unreachable: the staging graph is invisible anyway
+                pass
+
+    def load(self, graphs: Mapping[URIRef, Graph]) -> None:
+        pairs = []
+        try:
+            for iri, g in graphs.items():
+                pairs.append(self.stage(URIRef(iri), g))
+        except Exception:
+            self.discard(pairs)
+            raise
+        self.commit(pairs)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# -- Oxigraph, embedded -------------------------------------------------------------------
+
+class OxigraphEngine(_StagingStore):
+    """pyoxigraph's Store, in memory (`path` None) or in the folder `path` (created if absent)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.persistent = self.path is not None
+        self.spec = f"oxigraph:{self.path}" if self.path is not None else "oxigraph"
+        try:
+            self.store = ox.Store(str(self.path)) if self.path is not None else ox.Store()
+        except OSError as e:
+            raise InputError(f"{self.path}: cannot open the Oxigraph store: {e}") from None
+
+    def is_empty(self) -> bool:
+        return not bool(self.store.query(_ANY_TRIPLE))
+
+    def load(self, graphs: Mapping[URIRef, Graph]) -> None:
+        if self.is_empty():
+            self.load_into_empty(graphs.items())
+        else:
+            super().load(graphs)
+
+    def load_into_empty(self, items: Iterable[tuple[URIRef, Graph | bytes]]) -> None:
+        """Write graphs into an empty store with Oxigraph's bulk loader, streaming: each named
+        graph and its copy in the default graph. There is no old graph to keep whole, and
+        this writes a large corpus several times faster than transactions; if anything fails
+        the store is cleared, so it is empty again rather than half-written."""
+        default = ox.DefaultGraph()
+
+        def quads():
+            for iri, data in items:
+                name = ox.NamedNode(str(iri))
+                raw = _ntriples(data) if isinstance(data, Graph) else data
+                for t in ox.parse(raw, format=ox.RdfFormat.N_TRIPLES):
+                    yield ox.Quad(t.subject, t.predicate, t.object, name)
+                    yield ox.Quad(t.subject, t.predicate, t.object, default)
+
+        try:
+            self.store.bulk_extend(quads())
+            if self.persistent:
+                self.store.flush()
+        except BaseException as e:
+            self.store.clear()
+            if isinstance(e, (OSError, SyntaxError, ValueError)):
+                raise OutputError(f"{self.spec}: cannot write: {e}") from None
+            raise
+
+    def clear(self) -> None:
+        self.store.clear()
+
+    def _stage(self, staged: URIRef, ntriples: bytes) -> None:
+        try:
+            self.store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(staged)))
+        except (OSError, SyntaxError, ValueError) as e:
+            raise OutputError(f"{self.spec}: cannot write graph: {e}") from None
+
+    def _update(self, sparql: str) -> None:
+        try:
+            self.store.update(sparql)
+        except (OSError, SyntaxError, ValueError) as e:
+            raise OutputError(f"{self.spec}: update failed: {e}") from None
+
+    def _drop(self, staged: URIRef) -> None:
+        self.store.remove_graph(ox.NamedNode(str(staged)))
+
+    def query(self, sparql: str, initBindings: Bindings | None = None) -> Result:
+        _, lists = _split_bindings(initBindings)
+        if lists:
+            sparql = _with_values(sparql, lists)
+        try:
+            return canonical_result(_result_from_ox(self.store.query(sparql)))
+        except SyntaxError as e:
+            raise UsageError(f"SPARQL syntax error: {e}") from None
+        except OSError as e:
+            raise InputError(f"{self.spec}: query failed: {e}") from None
+
+    def graph_names(self) -> list[URIRef]:
+        names = (from_ox(g) for g in self.store.named_graphs())
+        return sorted(n for n in names if isinstance(n, URIRef) and not _is_staged(n))
+
+    def close(self) -> None:
+        if self.persistent:
+            self.store.flush()
+        del self.store
+
+
+# -- a remote store -------------------------------------------------------------------------
+
+class RemoteEngine(_StagingStore):
+    """A SPARQL 1.1 store over HTTP: queries on its default graph, writes by GSP + Update."""
+
+    persistent = True
+
+    def __init__(self, store: SparqlStore) -> None:
+        self.store = store
+        self.spec = f"sparql:{store.query_url}"
+
+    def _stage(self, staged: URIRef, ntriples: bytes) -> None:
+        self.store.put_graph(str(staged), ntriples)
+
+    def _update(self, sparql: str) -> None:
+        self.store.update(sparql)
+
+    def _drop(self, staged: URIRef) -> None:
+        self.store.delete_graph(str(staged))
+
+    def query(self, sparql: str, initBindings: Bindings | None = None) -> Result:
+        _, lists = _split_bindings(initBindings)
+        return canonical_result(self.store.query(_with_values(sparql, lists) if lists else sparql))
+
+    def is_empty(self) -> bool:
+        return not self.store.query(_ANY_TRIPLE).askAnswer
+
+    def graph_names(self) -> list[URIRef]:
+        result = self.store.query("SELECT ?g WHERE { GRAPH ?g { } }")
+        return sorted(URIRef(row[0]) for row in result if isinstance(row[0], URIRef) and not _is_staged(row[0]))
+
+    def close(self) -> None:
+        pass
+
+
+# -- building a whole project into an engine, one report at a time -------------------------
+
+@dataclass
+class LoadResult:
+    """What load_project did: the graphs replaced (IRI -> triples), the problems found, and
+    seconds spent (derive, validate and serialise summed over reports, load = staging and
+    swapping in, total = wall clock)."""
+
+    engine: str
+    graphs: dict[str, int] = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+
+def _prepare(vocabulary: Vocabulary, validator: ShapesValidator | None, description: Path) -> tuple:
+    """Derive, validate and serialise one report (in this process or a worker)."""
+    t0 = time.perf_counter()
+    kg = derive_one(vocabulary, description)
+    t1 = time.perf_counter()
+    (iri, graph), = kg.report_graphs.items()
+    problems = list(kg.provenance_problems)
+    if validator is not None:
+        problems += validate_report_graph(graph, kg.inputs, validator)
+    t2 = time.perf_counter()
+    data = _ntriples(graph)
+    t3 = time.perf_counter()
+    return iri, data, len(graph), problems, {"derive": t1 - t0, "validate": t2 - t1, "serialise": t3 - t2}
+
+
+# A worker process's vocabulary and validator, set once by _init_worker (worker processes only).
+_WORKER: dict = {}
+
+
+def _init_worker(root: Path, validate: bool) -> None:
+    vocabulary = load_vocabulary(root)
+    _WORKER["vocabulary"] = vocabulary
+    _WORKER["validator"] = ShapesValidator(vocabulary.shapes) if validate else None
+
+
+def _prepare_in_worker(description: Path) -> tuple:
+    return _prepare(_WORKER["vocabulary"], _WORKER["validator"], description)
+
+
+def load_project(engine: Engine | str | None, root: Path | None = None, *, validate: bool = True,
+                 workers: int = 1) -> LoadResult:
+    """Build each report under `root`, validate it, and put the ontology and every report into
+    `engine` as named graphs, with one report in memory at a time.
+
+    Nothing is replaced unless every report conforms. Into a store that already holds data,
+    each report is staged as soon as it conforms and, once all have, swapped in (atomically,
+    report by report); if one does not conform the staged graphs are dropped. An empty
+    embedded Oxigraph store is written with the bulk loader as reports come, and cleared
+    again if one does not conform. Either way NonConformingError then lists every problem.
+    `workers` > 1 derives and validates that many reports at once in worker processes.
+    Raises InputError for bad input, OutputError when the store refuses a write (the old
+    graphs stay).
+    """
+    own = not hasattr(engine, "query")
+    store = open_engine(engine) if own else engine
+    start = time.perf_counter()
+    try:
+        vocabulary = load_vocabulary(root)
+        result = LoadResult(store.spec, timings={"derive": 0.0, "validate": 0.0, "serialise": 0.0})
+        pool = None
+        if workers > 1 and len(vocabulary.descriptions) > 1:
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_init_worker, initargs=(vocabulary.root, validate))
+            prepared = pool.map(_prepare_in_worker, vocabulary.descriptions)
+        else:
+            validator = ShapesValidator(vocabulary.shapes) if validate else None
+            prepared = (_prepare(vocabulary, validator, d) for d in vocabulary.descriptions)
+
+        def conforming():
+            yield ONTOLOGY_GRAPH, vocabulary.ontology
+            result.graphs[str(ONTOLOGY_GRAPH)] = len(vocabulary.ontology)
+            for iri, data, n, problems, timings in prepared:
+                for k, v in timings.items():
+                    result.timings[k] += v
+                result.problems += problems
+                if not result.problems:  # after a problem: no more writing, keep collecting problems
+                    result.graphs[str(iri)] = n
+                    yield iri, data
+
+        try:
+            if getattr(store, "load_into_empty", None) is not None and store.is_empty():
+                store.load_into_empty(conforming())
+                if result.problems:
+                    store.clear()
+            else:
+                staged = []
+                try:
+                    for iri, data in conforming():
+                        staged.append(store.stage(iri, data))
+                    if not result.problems:
+                        store.commit(staged)
+                        staged = []
+                finally:
+                    store.discard(staged)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        if result.problems:
+            raise NonConformingError(f"{len(result.problems)} problem(s): the data does not conform; "
+                                     f"nothing loaded into {store.spec}", result.problems)
+    finally:
+        if own:
+            store.close()
+    result.timings["total"] = time.perf_counter() - start
+    result.timings["load"] = result.timings["total"] - sum(
+        result.timings[k] for k in ("derive", "validate", "serialise")) if workers <= 1 else float("nan")
+    return result
