@@ -10,11 +10,11 @@ from .namespaces import GWR, RDF, SKOS
 
 # The classes a summary lists, in the order a reader expects them.
 SUMMARY_CLASSES = [
-    "Report", "Part", "Section", "Paragraph", "Footnote", "Quote",
+    "Report", "Part", "Section", "Paragraph", "Footnote", "Quote", "Entity",
     "Center", "Initiative", "Municipality", "District", "NewTown", "Zone", "Place",
     "Project", "Facility", "Policy", "MeasurePackage", "Plan", "Programme", "Campaign",
     "PilotScheme", "Organisation", "Event", "Industry", "IndustryGroup", "Product",
-    "Indicator", "Figure", "AchievedFigure", "TargetFigure", "QualitativeTarget",
+    "Indicator", "Figure", "AchievedFigure", "TargetFigure", "DescriptiveFigure", "QualitativeTarget",
     "Commitment", "BackgroundFact",
 ]
 
