@@ -9,10 +9,9 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 
 from .derive import Problem, derive_report
-from .errors import InputError
 from .namespaces import bind_prefixes
 from .shacl import ShapesValidator
-from .sources import Inputs, _read_report, default_root, load_inputs, parse_turtle
+from .sources import Inputs, Vocabulary, _read_report, load_inputs, load_vocabulary, parse_turtle
 from .validation import ValidationReport
 
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/gwr/ontology")
@@ -97,36 +96,6 @@ def build_graph(root: Path | None = None) -> KnowledgeGraph:
         graphs[report.iri] = g
         problems += p
     return KnowledgeGraph(inputs, graphs, problems)
-
-
-@dataclass
-class Vocabulary:
-    """What every report shares: the project folder, the ontology, the shapes, and the
-    description files of the reports (data/sources/*.ttl), not yet read."""
-
-    root: Path
-    ontology: Graph
-    shapes: Graph
-    descriptions: list[Path]
-
-
-def load_vocabulary(root: Path | None = None) -> Vocabulary:
-    """Read the ontology and shapes under `root` and list the reports, reading none of them.
-    Raises InputError as load_inputs does."""
-    root = (root or default_root()).resolve()
-    onto_dir = root / "ontology"
-    if not onto_dir.is_dir():
-        raise InputError(f"{root}: no ontology/ folder")
-    ontology, shapes = Graph(), Graph()
-    for path in sorted(onto_dir.glob("*.ttl")):
-        target = shapes if path.stem == "shapes" else ontology
-        target += parse_turtle(path, root)
-    sources = root / "data" / "sources"
-    descriptions = sorted(sources.glob("*.ttl"))
-    if not descriptions:
-        shown = sources.relative_to(root) if sources.is_relative_to(root) else sources
-        raise InputError(f"{shown}: no report described (*.ttl)")
-    return Vocabulary(root, ontology, shapes, descriptions)
 
 
 def derive_one(vocabulary: Vocabulary, description: Path) -> KnowledgeGraph:

@@ -120,12 +120,20 @@ def _read_report(root: Path, desc_path: Path) -> Report:
     return report
 
 
-def load_inputs(root: Path | None = None) -> Inputs:
-    """Read and parse the ontology, the shapes and every report under `root`.
+@dataclass
+class Vocabulary:
+    """What every report shares: the project folder, the ontology, the shapes, and the
+    description files of the reports (data/sources/*.ttl), not yet read."""
 
-    Raises InputError for a missing folder, a syntax error (file and line) or a source text
-    whose sha256 does not match its description.
-    """
+    root: Path
+    ontology: Graph
+    shapes: Graph
+    descriptions: list[Path]
+
+
+def load_vocabulary(root: Path | None = None) -> Vocabulary:
+    """Read the ontology and shapes under `root` and list the reports, reading none of them.
+    Raises InputError as load_inputs does."""
     root = (root or default_root()).resolve()
     onto_dir = root / "ontology"
     if not onto_dir.is_dir():
@@ -135,10 +143,22 @@ def load_inputs(root: Path | None = None) -> Inputs:
         target = shapes if path.stem == "shapes" else ontology
         target += parse_turtle(path, root)
     sources = root / "data" / "sources"
-    reports = [_read_report(root, p) for p in sorted(sources.glob("*.ttl"))]
-    if not reports:
-        raise InputError(f"{sources.relative_to(root) if sources.is_relative_to(root) else sources}: no report described (*.ttl)")
+    descriptions = sorted(sources.glob("*.ttl"))
+    if not descriptions:
+        shown = sources.relative_to(root) if sources.is_relative_to(root) else sources
+        raise InputError(f"{shown}: no report described (*.ttl)")
+    return Vocabulary(root, ontology, shapes, descriptions)
+
+
+def load_inputs(root: Path | None = None) -> Inputs:
+    """Read and parse the ontology, the shapes and every report under `root`.
+
+    Raises InputError for a missing folder, a syntax error (file and line) or a source text
+    whose sha256 does not match its description.
+    """
+    vocabulary = load_vocabulary(root)
+    reports = [_read_report(vocabulary.root, p) for p in vocabulary.descriptions]
     for report in reports:
         for path in report.data_files:
-            report.curated[path] = parse_turtle(path, root)
-    return Inputs(root, ontology, shapes, reports)
+            report.curated[path] = parse_turtle(path, vocabulary.root)
+    return Inputs(vocabulary.root, vocabulary.ontology, vocabulary.shapes, reports)
