@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import queue
 import resource
 import shutil
 import signal
@@ -37,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import date
@@ -82,17 +84,22 @@ def child_engine(spec: str, corpus: Path, args) -> None:
     from kg.queries import load_queries, resolve_params
 
     engine = open_engine(spec)
-    start = time.perf_counter()
-    result = load_project(engine, corpus, validate=args.large_pass, workers=args.jobs if args.large_pass else 1)
-    _emit(step="build", seconds=time.perf_counter() - start, triples=result.triples,
-          timings=result.timings, reports=len(result.graphs) - 1)
+    if not args.reuse:  # a restarted child of a store that keeps its data does not load again
+        start = time.perf_counter()
+        result = load_project(engine, corpus, validate=args.large_pass, workers=args.jobs if args.large_pass else 1)
+        _emit(step="build", seconds=time.perf_counter() - start, triples=result.triples,
+              timings=result.timings, reports=len(result.graphs) - 1)
     queries = load_queries(ROOT / "queries")
     given = json.loads(Path(args.params).read_text()) if args.params else {}
+    skip = set(args.skip.split(",")) if args.skip else set()
     spent = 0.0
     for name, query in queries.items():
+        if name in skip:
+            continue
         if spent > args.engine_budget:
             _emit(step="query", query=name, skipped=True)
             continue
+        _emit(step="start", query=name)
         bindings = resolve_params(engine, query, given.get(name, {}))
         runs: list[float] = []
         rows = [0]
@@ -101,6 +108,7 @@ def child_engine(spec: str, corpus: Path, args) -> None:
             rows[0] = len(engine.query(query.text, bindings))
 
         for _ in range(args.repeat):
+            _emit(step="run", query=name)  # the parent's watchdog times each run
             t = _timed(once, args.query_budget)
             if t is None:
                 runs = []
@@ -187,13 +195,14 @@ def _free_port() -> int:
 class Server:
     """`oxigraph serve` on a free port, on disk in `location`."""
 
-    def __init__(self, location: Path) -> None:
+    def __init__(self, location: Path, timeout_s: float = 600) -> None:
         exe = shutil.which("oxigraph")
         if exe is None:
             raise SystemExit("the Oxigraph server is not installed (pip install oxigraph)")
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{self.port}"],
+        self.proc = subprocess.Popen([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{self.port}",
+                                      "--timeout-s", str(max(1, round(timeout_s)))],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while True:
@@ -224,26 +233,47 @@ class Server:
             self.proc.wait()
 
 
-def run_child(argv: list[str], timeout: float) -> tuple[list[dict], int | None, float]:
-    """Run this script as a child; its JSON records, its peak RSS (KiB) and its wall time."""
-    start = time.perf_counter()
+def run_child(argv: list[str], timeout: float, query_timeout: float | None = None) -> tuple[list[dict], int | None, str | None]:
+    """Run this script as a child: its JSON records, its peak RSS (KiB), and the query it was
+    stopped in when one ran over `query_timeout` (a query inside Oxigraph cannot be
+    interrupted from Python: the child is killed and the caller starts another)."""
     proc = subprocess.Popen([sys.executable, __file__, *argv], stdout=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        for x in proc.stdout:
+            lines.put(x)
+        lines.put(EOFError)  # the child closed its output: it is ending
+
+    threading.Thread(target=read, daemon=True).start()
     records: list[dict] = []
     deadline = time.monotonic() + timeout
-    killed = False
-    for line in proc.stdout:
-        line = line.strip()
-        if line.startswith("{"):
-            records.append(json.loads(line))
-        if time.monotonic() > deadline and not killed:
+    running: tuple[str, float] | None = None
+    stopped_in = None
+    while True:
+        try:
+            line = lines.get(timeout=1.0)
+        except queue.Empty:
+            line = None
+        if line is EOFError:
+            break
+        now = time.monotonic()
+        if line is not None and line.strip().startswith("{"):
+            record = json.loads(line)
+            records.append(record)
+            running = (record["query"], now) if record.get("step") in ("start", "run") else None
+        if query_timeout is not None and running and now - running[1] > query_timeout + 5:
+            stopped_in = running[0]
             proc.kill()
-            killed = True
+            break
+        if now > deadline:
+            proc.kill()
+            records.append({"step": "killed", "after": timeout})
+            break
     _, status, usage = os.wait4(proc.pid, 0)
-    if killed:
-        records.append({"step": "killed", "after": timeout})
-    elif status != 0:
+    if status != 0 and stopped_in is None and not any(r.get("step") == "killed" for r in records):
         records.append({"step": "failed", "status": status})
-    return records, usage.ru_maxrss, time.perf_counter() - start
+    return records, usage.ru_maxrss, stopped_in
 
 
 def _fmt_s(x) -> str:
@@ -276,7 +306,7 @@ def measure_size(label: str, corpus: Path, engines: list[str], args, work: Path,
     for name in engines:
         server = None
         if name == "remote":
-            server = Server(work / f"server-{label}")
+            server = Server(work / f"server-{label}", timeout_s=args.query_budget)
             spec = server.url
         elif name == "oxigraph-disk":
             spec = f"oxigraph:{work / f'store-{label}'}"
@@ -290,8 +320,20 @@ def measure_size(label: str, corpus: Path, engines: list[str], args, work: Path,
         if params is not None:
             argv += ["--params", str(params)]
         print(f"  {label}: {name} ...", file=sys.stderr, flush=True)
-        records, rss, wall = run_child(argv, args.child_timeout)
-        result = {"records": records, "maxrss_kb": rss, "wall": wall}
+        records, done, rss_max = [], set(), 0
+        while True:
+            extra = (["--skip", ",".join(sorted(done))] if done else []) + (["--reuse"] if records and
+                                                                             name in ("oxigraph-disk", "remote") else [])
+            got, rss, stopped_in = run_child(argv + extra, args.child_timeout, args.query_budget)
+            records += [r for r in got if r.get("step") != "done" or stopped_in is None]
+            rss_max = max(rss_max, rss or 0)
+            done |= {r["query"] for r in got if r.get("step") == "query"}
+            if stopped_in is None:
+                break
+            print(f"    {stopped_in}: over {args.query_budget:.0f} s, stopped", file=sys.stderr, flush=True)
+            records.append({"step": "query", "query": stopped_in, "timeout": args.query_budget})
+            done.add(stopped_in)
+        result = {"records": records, "maxrss_kb": rss_max}
         if server is not None:
             result["server_kb"] = server.peak_kb()
             server.stop()
@@ -425,6 +467,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--large-pass", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--params", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--skip", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child:
@@ -474,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"corpus of {n}: generated in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
             results.append(measure_size(str(n), corpus, args.engines, args, work, large=False, params=params))
             shutil.rmtree(corpus)
+            if args.json:
+                args.json.write_text(json.dumps({"results": results, "build": build_runs}, indent=1))
         for n in args.large:
             corpus = work / f"corpus-{n}"
             t = time.perf_counter()
