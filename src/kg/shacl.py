@@ -28,6 +28,7 @@ from rdflib.plugins.sparql import prepareQuery
 
 from .derive import Problem
 from .namespaces import SH, bind_prefixes
+from .validation import _short  # the same shortening, so problems read the same
 
 __all__ = ["ShapesValidator"]
 
@@ -44,16 +45,6 @@ class _SparqlConstraint:
     binds_this: bool
     binds_shape: bool
     messages: list[Literal]
-
-
-def _short(graph: Graph, term) -> str:
-    # the same shortening as kg.validation, so problems read the same
-    if isinstance(term, URIRef):
-        try:
-            return graph.namespace_manager.normalizeUri(term)
-        except Exception:  # not every IRI can be shortened
-            return f"<{term}>"
-    return str(term)
 
 
 def _prefixes(shapes: Graph, constraint) -> dict[str, str]:
