@@ -107,9 +107,14 @@ def child_engine(spec: str, corpus: Path, args) -> None:
         def once():
             rows[0] = len(engine.query(query.text, bindings))
 
+        error = None
         for _ in range(args.repeat):
             _emit(step="run", query=name)  # the parent's watchdog times each run
-            t = _timed(once, args.query_budget)
+            try:
+                t = _timed(once, args.query_budget)
+            except Exception as e:  # a remote store's own timeout, for one
+                error = str(e)[:200]
+                break
             if t is None:
                 runs = []
                 break
@@ -117,7 +122,10 @@ def child_engine(spec: str, corpus: Path, args) -> None:
             spent += t
             if t > 1.0 and len(runs) >= 3 or spent > args.engine_budget:
                 break
-        if runs:
+        if error is not None:
+            spent += args.query_budget
+            _emit(step="query", query=name, error=error)
+        elif runs:
             _emit(step="query", query=name, median=statistics.median(runs), runs=len(runs), rows=rows[0])
         else:
             spent += args.query_budget

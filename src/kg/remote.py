@@ -96,14 +96,18 @@ class SparqlStore:
         ctype, data = self._request("POST", self.query_url, body, {
             "Content-Type": "application/x-www-form-urlencoded", "Accept": QUERY_ACCEPT}, InputError)
         media = ctype.split(";")[0].strip().lower()
-        if media in (SPARQL_JSON, "application/json"):
-            return Result.parse(io.BytesIO(data), format="json")
-        if media in (N_TRIPLES, "text/plain"):
-            result = Result("CONSTRUCT")
-            g = Graph()
-            g.parse(data=data.decode("utf-8"), format="nt")
-            result.graph = g
-            return result
+        try:
+            if media in (SPARQL_JSON, "application/json"):
+                return Result.parse(io.BytesIO(data), format="json")
+            if media in (N_TRIPLES, "text/plain"):
+                result = Result("CONSTRUCT")
+                g = Graph()
+                g.parse(data=data.decode("utf-8"), format="nt")
+                result.graph = g
+                return result
+        except Exception as e:  # a store that gave up half-way (a timeout) sends a cut answer
+            raise InputError(f"{self.query_url}: the answer to a query is cut or malformed: "
+                             f"{str(e).splitlines()[0][:200] if str(e) else type(e).__name__}") from None
         raise InputError(f"{self.query_url}: unexpected answer of type '{ctype}' to a query")
 
     def update(self, sparql: str) -> None:
