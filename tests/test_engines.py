@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS
 
 from conftest import ROOT, run_kg
 from kg.commands_engine import engine_spec, open_query_engine
@@ -23,8 +22,6 @@ from kg.namespaces import GWR, XSD
 from kg.queries import load_queries, resolve_params, run
 from kg.results import format_result
 from kg.remote import SparqlStore
-from kg.shacl import ShapesValidator
-from kg.validation import shacl_problems
 
 QUERIES = sorted((ROOT / "queries").glob("*.rq"))
 EX = "http://example.org/"
@@ -283,62 +280,3 @@ def test_load_project_into_an_empty_store_streams_and_clears_on_problems(project
         load_project(fresh, project)
     assert any("dcterms:issued" in p.property for p in e.value.problems)
     assert _count(fresh) == 0
-
-
-# -- validation per report -------------------------------------------------------------------------
-
-SPARQL_SHAPES = """
-@prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix ex: <http://example.org/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-ex: sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
-ex:QuoteShape a sh:NodeShape ; sh:targetClass ex:Figure ;
-    sh:property [ sh:path ex:form ; sh:minCount 1 ; sh:message "A figure needs a form."@en ] ;
-    sh:sparql [ a sh:SPARQLConstraint ; sh:prefixes ex: ;
-        sh:message "The form {?value} is not in the quote of {$this}."@en ;
-        sh:select \"\"\"SELECT $this ?value WHERE { $this ex:form ?value ; ex:quote ?q .
-                         FILTER (!CONTAINS(STR(?q), STR(?value))) }\"\"\" ] .
-"""
-SPARQL_DATA = """
-@prefix ex: <http://example.org/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-ex:TargetFigure rdfs:subClassOf ex:Figure .
-ex:a a ex:Figure ; ex:form "5%" ; ex:quote "around 5%" .
-ex:b a ex:TargetFigure ; ex:form "6%" , "around" ; ex:quote "around 5%" .
-ex:c a ex:Figure ; ex:quote "no form" .
-ex:d ex:form "7%" ; ex:quote "8%" .
-"""
-
-
-def test_the_fast_validator_reports_exactly_what_pyshacl_reports(built):
-    """The SHACL-SPARQL constraints it evaluates itself (subclass targets, message templates,
-    several values) and the core constraints it leaves to pyshacl, on broken data."""
-    shapes = Graph().parse(data=SPARQL_SHAPES, format="turtle")
-    data = Graph().parse(data=SPARQL_DATA, format="turtle")
-    validator = ShapesValidator(shapes)
-    assert len(validator.constraints) == 1
-    file_of = lambda node: "fixture.ttl"  # noqa: E731
-    got = validator.problems(data, file_of)
-    assert got == shacl_problems(data, shapes, file_of)
-    assert [p.message for p in got if p.subject == "ex:b"] == [
-        "The form 6% is not in the quote of http://example.org/b. (value: 6%)"]
-    assert len(got) == 2  # ex:b's 6%, ex:c's missing form; ex:d is no figure
-
-    (iri, full), = list(built.report_graphs.items())[:1]
-    figures = sorted(full.subjects(GWR.statedForm, None))[:12]
-    districts = sorted(full.subjects(RDF.type, GWR.District))[:3]
-    real = Graph()
-    for node in figures + districts:
-        for p, o in full.predicate_objects(node):
-            real.add((node, p, o))
-    real.set((figures[5], GWR.value, Literal("5")))
-    real.remove((districts[0], SKOS.prefLabel, None))
-    real += built.ontology
-    expected = shacl_problems(real, built.inputs.shapes, built.inputs.file_of)
-    assert ShapesValidator(built.inputs.shapes).problems(real, built.inputs.file_of) == expected
-    assert any("xsd:decimal" in p.message for p in expected) and len(expected) > 6
-
-
-def test_validation_of_the_real_graph_is_unchanged(built, graph):
-    expected = list(built.provenance_problems) + shacl_problems(graph, built.inputs.shapes, built.inputs.file_of)
-    assert built.validate().problems == expected

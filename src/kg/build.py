@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version as _version
 from pathlib import Path
 
@@ -29,17 +30,22 @@ class BuildResult:
     """What a build produced: the graph, its validation and the files written."""
 
     kg: KnowledgeGraph
-    graph: Graph
+    triples: set  # the union of the named graphs, as (s, p, o) tuples
     validation: ValidationReport
     written: list[Path] = field(default_factory=list)
     engine: str | None = None  # the engine the graph was loaded into, if any
 
+    @cached_property
+    def graph(self) -> Graph:
+        """The union as an rdflib Graph, made when first asked for (the build itself does not need it)."""
+        return self.kg.union()
+
     def summary(self) -> dict:
         return {
-            "triples": len(self.graph),
+            "triples": len(self.triples),
             "reports": [r.slug for r in self.kg.inputs.reports],
-            "classes": class_counts(self.graph),
-            "figures_by_role": figures_by_role(self.graph),
+            "classes": class_counts(self.triples),
+            "figures_by_role": figures_by_role(self.triples),
             "conforms": self.validation.conforms,
             "problems": len(self.validation.problems),
             "written": [str(p) for p in self.written],
@@ -56,20 +62,20 @@ def build(root: Path | None = None, out: Path | None = None, *, engine=None) -> 
     (nothing is written or loaded then) or OutputError (the old outputs are left as they were).
     """
     kg = build_graph(root)
-    graph = kg.union()
-    report = kg.validate(graph)
-    result = BuildResult(kg, graph, report)
+    report = kg.validate()
+    named = kg.named_graphs()
+    triples = set().union(*(set(g) for g in named.values()))
+    result = BuildResult(kg, triples, report)
     if not report.conforms:
         raise NonConformingError(f"{len(report.problems)} problem(s): the data does not conform; nothing exported",
                                  report.problems)
     out = Path(out) if out is not None else kg.inputs.root / "dist"
-    dataset = kg.dataset()
     payloads: dict[str, bytes] = {}
     for name in BUILD_FORMATS + ("trig",):
         fmt = FORMATS[name]
-        payloads[f"graph.{fmt.extension}"] = serialise(graph, fmt, dataset)
+        payloads[f"graph.{fmt.extension}"] = serialise(triples, fmt, named.items())
     sizes = {name: (FORMATS[_format_of(name)].media_type, len(data)) for name, data in payloads.items()}
-    void = describe_dataset(graph, sizes, package_version())
+    void = describe_dataset(triples, sizes, package_version())
     payloads["void.ttl"] = serialise(void, FORMATS["turtle"])
     result.written = write_outputs(out, payloads)
     if engine is not None:

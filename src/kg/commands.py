@@ -11,6 +11,7 @@ from .coverage import coverage
 from .errors import NonConformingError
 from .exports import get_format, serialise, write_atomic
 from .graph import build_graph
+from .shacl import ShapesValidator
 from .stats import class_counts, figures_by_role, figures_by_role_and_period, top_degree
 
 __all__ = ["cmd_build", "cmd_validate", "cmd_export", "cmd_stats", "cmd_coverage", "package_version"]
@@ -40,7 +41,7 @@ def cmd_build(args) -> int:
 
 def cmd_validate(args) -> int:
     kg = build_graph(args.root)
-    report = kg.validate()
+    report = kg.validate(validator=ShapesValidator(kg.inputs.shapes, args.shacl))
     if args.format == "json":
         rows = [{"file": p.file, "subject": p.subject, "property": p.property, "message": p.message,
                  "source": p.source, "shape": p.shape} for p in report.problems]

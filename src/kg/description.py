@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
@@ -12,8 +13,8 @@ from .namespaces import DCAT, DCTERMS, GWR, ID_BASE, RDF, VOID, bind_prefixes
 DATASET = URIRef(f"{ID_BASE}dataset")
 
 
-def describe_dataset(graph: Graph, distributions: dict[str, tuple[str, int]], version: str) -> Graph:
-    """A graph describing `graph` as a void:Dataset / dcat:Dataset.
+def describe_dataset(graph: Iterable, distributions: dict[str, tuple[str, int]], version: str) -> Graph:
+    """A graph describing `graph` (an rdflib Graph or a set of triples) as a void:Dataset / dcat:Dataset.
 
     `distributions` maps a file name to (media type, size in bytes). Sizes of the
     description itself are not included (it cannot contain its own size).
@@ -24,16 +25,19 @@ def describe_dataset(graph: Graph, distributions: dict[str, tuple[str, int]], ve
     d.add((DATASET, RDF.type, DCAT.Dataset))
     d.add((DATASET, DCTERMS.title, Literal("Government Work Report knowledge graph", lang="en")))
     d.add((DATASET, DCTERMS.hasVersion, Literal(version)))
-    d.add((DATASET, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
-    d.add((DATASET, VOID.distinctSubjects, Literal(len(set(graph.subjects())), datatype=XSD.integer)))
+    triples = graph if isinstance(graph, (set, frozenset)) else set(graph)
+    d.add((DATASET, VOID.triples, Literal(len(triples), datatype=XSD.integer)))
+    d.add((DATASET, VOID.distinctSubjects, Literal(len({s for s, _, _ in triples}), datatype=XSD.integer)))
     d.add((DATASET, VOID.uriSpace, Literal(ID_BASE)))
     d.add((DATASET, VOID.vocabulary, URIRef("https://w3id.org/gwr/ontology#")))
-    for report in sorted(graph.subjects(RDF.type, GWR.Report)):
+    reports = {s for s, p, o in triples if p == RDF.type and o == GWR.Report}
+    for report in sorted(reports):
         d.add((DATASET, DCTERMS.source, report))
-        for p in (DCTERMS.title, DCTERMS.issued, DCAT.landingPage, GWR.sha256):
-            for o in graph.objects(report, p):
-                d.add((report, p, o))
-    classes = Counter(o for o in graph.objects(None, RDF.type) if str(o).startswith(str(GWR)))
+    described = (DCTERMS.title, DCTERMS.issued, DCAT.landingPage, GWR.sha256)
+    for s, p, o in triples:
+        if s in reports and p in described:
+            d.add((s, p, o))
+    classes = Counter(o for _, p, o in triples if p == RDF.type and str(o).startswith(str(GWR)))
     for cls, n in sorted(classes.items()):
         part = URIRef(f"{DATASET}/class/{cls.split('#')[-1]}")
         d.add((DATASET, VOID.classPartition, part))

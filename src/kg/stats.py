@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from rdflib import Graph, Literal, URIRef
 
@@ -19,16 +20,16 @@ SUMMARY_CLASSES = [
 ]
 
 
-def class_counts(graph: Graph) -> dict[str, int]:
-    """Instances per class of ours (superclasses count their subclasses' instances)."""
-    counts = Counter(o for o in graph.objects(None, RDF.type))
+def class_counts(graph: Iterable) -> dict[str, int]:
+    """Instances per class of ours (superclasses count their subclasses' instances), in a
+    graph or a set of triples."""
+    counts = Counter(o for _, p, o in graph if p == RDF.type)
     return {name: counts.get(GWR[name], 0) for name in SUMMARY_CLASSES}
 
 
-def figures_by_role(graph: Graph) -> dict[str, int]:
-    out: Counter = Counter()
-    for fig, role in graph.subject_objects(GWR.role):
-        out[str(role).split("#")[-1]] += 1
+def figures_by_role(graph: Iterable) -> dict[str, int]:
+    """Figures per role (achieved, target, descriptive), in a graph or a set of triples."""
+    out: Counter = Counter(str(o).split("#")[-1] for _, p, o in graph if p == GWR.role)
     return dict(sorted(out.items()))
 
 
