@@ -174,21 +174,24 @@ def child_baseline(corpus: Path, args) -> None:
 
 
 def child_plain_build(root: Path, out: Path) -> None:
-    """What `kg build` does, with plain rdflib and pyshacl with RDFS inference over the union."""
+    """What `kg build` does, the plain way: the same reading and derivation (the project's
+    own rules, there is no plain equivalent), then one rdflib union, pyshacl with RDFS
+    inference over it, and rdflib's own serialisers for the same five files."""
     import pyshacl
     from kg.build import package_version
     from kg.description import describe_dataset
-    from kg.exports import BUILD_FORMATS, FORMATS, serialise, write_outputs
+    from kg.exports import write_outputs
     from kg.graph import build_graph
 
     kg = build_graph(root)
     graph = kg.union()
     conforms, _, _ = pyshacl.validate(graph, shacl_graph=kg.inputs.shapes, ont_graph=kg.ontology, inference="rdfs",
                                       advanced=True, allow_warnings=False, meta_shacl=False)
-    dataset = kg.dataset()
-    payloads = {f"graph.{FORMATS[n].extension}": serialise(graph, FORMATS[n], dataset) for n in BUILD_FORMATS + ("trig",)}
+    payloads = {f"graph.{ext}": graph.serialize(format=fmt, encoding="utf-8")
+                for ext, fmt in (("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld"))}
+    payloads["graph.trig"] = kg.dataset().serialize(format="trig", encoding="utf-8")
     sizes = {name: ("text/plain", len(data)) for name, data in payloads.items()}
-    payloads["void.ttl"] = serialise(describe_dataset(graph, sizes, package_version()), FORMATS["turtle"])
+    payloads["void.ttl"] = describe_dataset(graph, sizes, package_version()).serialize(format="turtle", encoding="utf-8")
     write_outputs(out, payloads)
 
 
