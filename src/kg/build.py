@@ -70,6 +70,24 @@ def build(root: Path | None = None, out: Path | None = None, *, engine=None) -> 
         raise NonConformingError(f"{len(report.problems)} problem(s): the data does not conform; nothing exported",
                                  report.problems)
     out = Path(out) if out is not None else kg.inputs.root / "dist"
+    own = isinstance(engine, str)
+    store = None
+    if engine is not None:
+        from .engines import open_engine  # only builds that load a store need it
+        store = open_engine(engine) if own else engine  # opened first: a store in use stops the build early
+    try:
+        result.written = _write(out, triples, named)
+        if store is not None:
+            store.load(named)
+            result.engine = store.spec
+    finally:
+        if own and store is not None:
+            store.close()
+    return result
+
+
+def _write(out: Path, triples: set, named: dict) -> list[Path]:
+    """The five files of a build, written into `out` as one step."""
     payloads: dict[str, bytes] = {}
     for name in BUILD_FORMATS + ("trig",):
         fmt = FORMATS[name]
@@ -77,18 +95,7 @@ def build(root: Path | None = None, out: Path | None = None, *, engine=None) -> 
     sizes = {name: (FORMATS[_format_of(name)].media_type, len(data)) for name, data in payloads.items()}
     void = describe_dataset(triples, sizes, package_version())
     payloads["void.ttl"] = serialise(void, FORMATS["turtle"])
-    result.written = write_outputs(out, payloads)
-    if engine is not None:
-        from .engines import open_engine  # only builds that load a store need it
-        own = isinstance(engine, str)
-        store = open_engine(engine) if own else engine
-        try:
-            store.load(kg.named_graphs())
-            result.engine = store.spec
-        finally:
-            if own:
-                store.close()
-    return result
+    return write_outputs(out, payloads)
 
 
 def _format_of(file_name: str) -> str:

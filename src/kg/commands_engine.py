@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.query import Result
 
-from .engines import DEFAULT_ENGINE, ENGINE_HELP, Engine, load_project, open_engine
+from .engines import DEFAULT_ENGINE, ENGINE_HELP, Engine, OxigraphEngine, load_project, open_engine
 from .errors import UsageError
 from .graph import build_graph
 from .namespaces import RDFS, SKOS
@@ -76,9 +76,13 @@ def cmd_load(args) -> int:
 def open_query_engine(spec: str | None, root: Path | None = None) -> Engine:
     """The engine a query runs on: an in-memory one loaded with the graph built from `root`,
     or a store on disk or remote queried as it is. UsageError when that store holds nothing."""
-    if spec and spec.startswith("oxigraph:") and not Path(spec[len("oxigraph:"):]).is_dir():
-        raise UsageError(f"no Oxigraph store in {spec[len('oxigraph:'):]}: make one with `kg load --to {spec}`")
-    engine = open_engine(spec)
+    if spec and spec.startswith("oxigraph:"):
+        folder = Path(spec[len("oxigraph:"):])
+        if not folder.is_dir():
+            raise UsageError(f"no Oxigraph store in {folder}: make one with `kg load --to {spec}`")
+        engine = OxigraphEngine(folder, read_only=True)  # a query only reads: it may share a served store
+    else:
+        engine = open_engine(spec)
     try:
         if not engine.persistent:
             engine.load(build_graph(root).named_graphs())

@@ -44,9 +44,11 @@ InputError when a store cannot be opened or read, OutputError when a write fails
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 import uuid
 import warnings
+import weakref
 from decimal import Decimal
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -66,7 +68,7 @@ from .remote import SparqlStore
 from .shacl import ShapesValidator
 
 __all__ = ["Engine", "DEFAULT_ENGINE", "ENGINE_SPECS", "open_engine", "RdflibEngine", "OxigraphEngine",
-           "RemoteEngine", "STAGE_PREFIX", "LoadResult", "load_project"]
+           "RemoteEngine", "STAGE_PREFIX", "LoadResult", "load_project", "lock_store"]
 
 # Chosen by measurement (benchmarks/RESULTS.md): on the real graph every stored query ran
 # 10-1000x faster on embedded Oxigraph than on rdflib, and loading it costs ~0.1 s.
@@ -435,17 +437,56 @@ class _StagingStore:
 
 # -- Oxigraph, embedded -------------------------------------------------------------------
 
-class OxigraphEngine(_StagingStore):
-    """pyoxigraph's Store, in memory (`path` None) or in the folder `path` (created if absent)."""
+def lock_store(path: Path, *, shared: bool) -> int | None:
+    """Lock the folder of an on-disk store against other kg processes (advisory, flock): a
+    writer holds it alone, `kg serve`'s read-only workers share it, as pyoxigraph leaves
+    reading a store that another process writes undefined. Returns the descriptor to close
+    (None where there is no flock); InputError when another kg process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as e:
+        raise InputError(f"{path}: cannot open the Oxigraph store: {e.strerror or e}") from None
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise InputError(f"{path}: the Oxigraph store is in use by another kg process (`kg serve` reading it, "
+                         "or a load writing it); stop that one first") from None
+    return fd
 
-    def __init__(self, path: Path | None = None) -> None:
+
+class OxigraphEngine(_StagingStore):
+    """pyoxigraph's Store, in memory (`path` None) or in the folder `path` (created if absent;
+    held with lock_store while open). `read_only`: an existing folder, opened for reading
+    only, which other read-only openers may share."""
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.persistent = self.path is not None
+        self.read_only = read_only and self.persistent
         self.spec = f"oxigraph:{self.path}" if self.path is not None else "oxigraph"
+        self._unlock = None
         try:
-            self.store = ox.Store(str(self.path)) if self.path is not None else ox.Store()
-        except OSError as e:
-            raise InputError(f"{self.path}: cannot open the Oxigraph store: {e}") from None
+            if self.path is not None:
+                if not self.read_only:
+                    self.path.mkdir(exist_ok=True)
+                fd = lock_store(self.path, shared=self.read_only)
+                if fd is not None:
+                    self._unlock = weakref.finalize(self, os.close, fd)  # also when never closed
+            if self.path is None:
+                self.store = ox.Store()
+            else:
+                self.store = ox.Store.read_only(str(self.path)) if self.read_only else ox.Store(str(self.path))
+        except BaseException as e:
+            if self._unlock is not None:
+                self._unlock()
+            if isinstance(e, OSError):
+                raise InputError(f"{self.path}: cannot open the Oxigraph store: {e}") from None
+            raise
 
     def is_empty(self) -> bool:
         return not bool(self.store.query(_ANY_TRIPLE))
@@ -515,9 +556,13 @@ class OxigraphEngine(_StagingStore):
         return sorted(n for n in names if isinstance(n, URIRef) and not _is_staged(n))
 
     def close(self) -> None:
-        if self.persistent:
+        if not hasattr(self, "store"):  # closed already
+            return
+        if self.persistent and not self.read_only:
             self.store.flush()
         del self.store
+        if self._unlock is not None:
+            self._unlock()
 
 
 # -- a remote store -------------------------------------------------------------------------

@@ -5,6 +5,10 @@
     answer = pool.run("SELECT ...", accept="text/csv")     # Answer: media type, bytes, rows
     pool.close()
 
+    QueryPool(("store", "store/"))      # workers open an on-disk store read-only instead
+    QueryPool(("rdflib", nquads))       # workers query rdflib (the reference engine)
+    RemotePool("http://host:7878/query")  # the same run() and answers, forwarded over HTTP
+
 Why processes: a pyoxigraph query cannot be interrupted from Python (it runs in Rust and does
 not look at signals while it runs), and a thread that runs it cannot be stopped. So each
 worker is a process holding its own in-memory Oxigraph store, loaded from the same N-Quads
@@ -18,29 +22,38 @@ costs ~0.4 s a query; a pool answers small queries in about a millisecond.
 Results are written in the worker (JSON, XML, CSV, TSV for SELECT and ASK; Turtle, JSON-LD,
 N-Triples for CONSTRUCT and DESCRIBE), at most `max_rows` rows or triples: more are cut and
 the answer says so (`truncated`). For HTML the worker sends SPARQL JSON, which the page renders.
+rdflib workers and RemotePool (which reads a store's answer as it streams in and stops at the
+cap or the timeout) write with the same functions, so every engine answers alike.
 
 Errors (HttpError, see kg.sparql_protocol): 400 for a query that does not parse (with the
 parser's message; 403 if it is an update), 406 when the client accepts no format this query
 form has, 503 when the query runs past the timeout or every worker stays busy that long,
-500 when a worker dies.
+500 when a worker dies; from a remote store also 403 for update words (refuse_update_words)
+and 502 when it cannot be reached or fails.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
+import http.client
 import io
 import json
 import multiprocessing
 import queue
+import re
+import sys
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from .sparql_protocol import FORMATS, HttpError, format_named, formats_for, negotiate, refuse_update_text, \
-    syntax_message
+from .remote import USER_AGENT
+from .sparql_protocol import _NOT_CODE, FORMATS, READ_ONLY, HttpError, format_named, formats_for, negotiate, \
+    refuse_update_text, syntax_message
 
-__all__ = ["QueryPool", "Answer"]
+__all__ = ["QueryPool", "RemotePool", "Answer"]
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -174,43 +187,64 @@ def _write_graph(triples: list, fmt: str, prefixes: dict[str, str]) -> bytes:
     return ox.serialize(triples, format=rdf_format, prefixes=used) or b""
 
 
+def _write(job: dict, form: str, payload, max_rows: int, prefixes: dict[str, str]) -> tuple:
+    """Write an answer in the format the job asks for, at most `max_rows`: `payload` is a bool
+    (ASK), Oxigraph triples (CONSTRUCT, DESCRIBE) or (variables, rows of Oxigraph terms)."""
+    fmt = _choose(job, form)
+    if fmt is None:
+        return ("not-acceptable", form)
+    if form == "ASK":
+        return ("ok", form, fmt, _write_ask(bool(payload), fmt), 1, False)
+    if form == "CONSTRUCT":
+        triples, cut = _rows(payload, max_rows)
+        return ("ok", form, fmt, _write_graph(triples, fmt, prefixes), len(triples), cut)
+    variables, solutions = payload
+    rows, cut = _rows(solutions, max_rows)
+    return ("ok", form, fmt, _write_select(variables, rows, fmt), len(rows), cut)
+
+
+def _ox_answer(answer) -> tuple[str, object]:
+    """The form and payload (see _write) of a pyoxigraph answer."""
+    import pyoxigraph as ox
+    if isinstance(answer, ox.QueryBoolean):
+        return "ASK", bool(answer)
+    if isinstance(answer, ox.QueryTriples):
+        return "CONSTRUCT", answer
+    return "SELECT", ([v.value for v in answer.variables], answer)
+
+
+def _graph_nodes(job: dict) -> dict:
+    """The job's default-graph-uri and named-graph-uri as pyoxigraph arguments (ValueError for
+    a malformed IRI)."""
+    import pyoxigraph as ox
+    kwargs = {}
+    if job.get("default_graphs"):
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job["default_graphs"]]
+    if job.get("named_graphs"):
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job["named_graphs"]]
+    return kwargs
+
+
 def execute(store, job: dict, max_rows: int, prefixes: dict[str, str]) -> tuple:
     """Run one job on `store` and write its answer: ("ok", form, format, body, rows, truncated),
     ("syntax", message), ("not-acceptable", form) or ("error", message)."""
-    import pyoxigraph as ox
     try:
-        kwargs = {}
-        if job.get("default_graphs"):
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in job["default_graphs"]]
-        if job.get("named_graphs"):
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job["named_graphs"]]
+        kwargs = _graph_nodes(job)
     except ValueError as e:
         return ("bad-graph", str(e))
     try:
-        answer = store.query(job["query"], **kwargs)
-        if isinstance(answer, ox.QueryBoolean):
-            form = "ASK"
-        elif isinstance(answer, ox.QueryTriples):
-            form = "CONSTRUCT"
-        else:
-            form = "SELECT"
-        fmt = _choose(job, form)
-        if fmt is None:
-            return ("not-acceptable", form)
-        if form == "ASK":
-            return ("ok", form, fmt, _write_ask(bool(answer), fmt), 1, False)
-        if form == "CONSTRUCT":
-            triples, cut = _rows(answer, max_rows)
-            return ("ok", form, fmt, _write_graph(triples, fmt, prefixes), len(triples), cut)
-        variables = [v.value for v in answer.variables]
-        rows, cut = _rows(answer, max_rows)
-        return ("ok", form, fmt, _write_select(variables, rows, fmt), len(rows), cut)
+        form, payload = _ox_answer(store.query(job["query"], **kwargs))
+        return _write(job, form, payload, max_rows, prefixes)
     except SyntaxError as e:
         return ("syntax", str(e))
     except HttpError as e:
         return ("http", e.status, e.message)
     except (OSError, ValueError, TypeError, RuntimeError) as e:
-        return ("error", str(e).splitlines()[0] if str(e) else type(e).__name__)
+        return ("error", _first_line(e))
+
+
+def _first_line(e: BaseException) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
 
 def _choose(job: dict, form: str) -> str | None:
@@ -220,14 +254,99 @@ def _choose(job: dict, form: str) -> str | None:
     return fmt.name if fmt is not None else None
 
 
-def _worker_main(conn, nquads: bytes, max_rows: int, prefixes: dict[str, str]) -> None:
-    """A worker: load the store, say so, then answer jobs until the pipe closes."""
+# -- rdflib in a worker: the reference engine, stopped like the others -------------------------
+
+class RdflibData:
+    """A worker's rdflib Dataset (its default graph the union of the named graphs)."""
+
+    def __init__(self, nquads: bytes) -> None:
+        import rdflib.plugins.sparql
+        from rdflib import Dataset
+        from .engines import _quiet_rdflib
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # FROM <url> must never fetch from the web
+        self.dataset = Dataset(default_union=True)
+        with _quiet_rdflib():
+            self.dataset.parse(data=nquads, format="nquads")
+        self.graphs = {g.identifier: g for g in self.dataset.graphs() if len(g)}
+
+    def for_job(self, job: dict):
+        """The dataset a job's default-graph-uri / named-graph-uri ask for, as Oxigraph reads
+        them: default graph the given graphs merged (else the union), named graphs the given
+        ones (else all). Copied: rdflib has no view of part of a dataset."""
+        from rdflib import Dataset, URIRef
+        from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+        if not job.get("default_graphs") and not job.get("named_graphs"):
+            return self.dataset
+        defaults = [URIRef(g) for g in job.get("default_graphs") or []] or list(self.graphs)
+        named = [URIRef(g) for g in job.get("named_graphs") or []] or list(self.graphs)
+        out = Dataset()
+        for name in defaults:
+            if name in self.graphs:
+                out.graph(DATASET_DEFAULT_GRAPH_ID).__iadd__(self.graphs[name])
+        for name in named:
+            if name in self.graphs:
+                out.graph(name).__iadd__(self.graphs[name])
+        return out
+
+
+def _rdflib_answer(result) -> tuple[str, object]:
+    """The form and payload (see _write) of an rdflib Result, in Oxigraph terms."""
     import pyoxigraph as ox
+    from rdflib import Variable
+    from .engines import to_ox
+    if result.type == "ASK":
+        return "ASK", bool(result.askAnswer)
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        return "CONSTRUCT", (ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in result.graph)
+    names = [str(v) for v in result.vars or []]
+    keys = [Variable(v) for v in names]
+    rows = (tuple(to_ox(row[k]) if row.get(k) is not None else None for k in keys) for row in result.bindings)
+    return "SELECT", (names, rows)
+
+
+def execute_rdflib(data: RdflibData, job: dict, max_rows: int, prefixes: dict[str, str]) -> tuple:
+    """execute() on rdflib: the same replies, rdflib's parser messages put in Oxigraph's shape."""
+    from pyparsing import ParseBaseException
+    from .engines import _quiet_rdflib, canonical_result
     try:
+        _graph_nodes(job)
+    except ValueError as e:
+        return ("bad-graph", str(e))
+    try:
+        with _quiet_rdflib():
+            result = canonical_result(data.for_job(job).query(job["query"]))
+            form, payload = _rdflib_answer(result)
+            return _write(job, form, payload, max_rows, prefixes)
+    except ParseBaseException as e:
+        return ("syntax", f"error at {e.lineno}:{e.col}: {e.msg}")
+    except HttpError as e:
+        return ("http", e.status, e.message)
+    except Exception as e:  # rdflib raises bare Exceptions, for an unknown prefix among others
+        text = _first_line(e)
+        return ("syntax", text) if text.startswith("Unknown namespace prefix") else ("error", text)
+
+
+def _open(source: tuple):
+    """What a worker answers jobs with: its store loaded or opened, bound to its executor."""
+    import pyoxigraph as ox
+    kind, data = source
+    if kind == "store":  # several processes may read one on-disk store
+        return functools.partial(execute, ox.Store.read_only(data))
+    if kind == "nquads":
         store = ox.Store()
-        store.load(nquads, format=ox.RdfFormat.N_QUADS)
-        del nquads
-        conn.send(("ready", len(store)))
+        store.load(data, format=ox.RdfFormat.N_QUADS)
+        return functools.partial(execute, store)
+    if kind == "rdflib":
+        return functools.partial(execute_rdflib, RdflibData(data))
+    raise ValueError(f"unknown kind of worker data '{kind}'")
+
+
+def _worker_main(conn, source: tuple, max_rows: int, prefixes: dict[str, str]) -> None:
+    """A worker: load or open the store, say so, then answer jobs until the pipe closes."""
+    try:
+        answer = _open(source)
+        del source
+        conn.send(("ready",))
     except Exception as e:  # reported to the parent, which fails to start
         conn.send(("failed", f"{type(e).__name__}: {e}"))
         return
@@ -238,15 +357,15 @@ def _worker_main(conn, nquads: bytes, max_rows: int, prefixes: dict[str, str]) -
             return
         if job is None:
             return
-        conn.send(execute(store, job, max_rows, prefixes))
+        conn.send(answer(job, max_rows, prefixes))
 
 
 # -- the pool (in the server) ---------------------------------------------------------------
 
 class _Worker:
-    def __init__(self, ctx, nquads: bytes, max_rows: int, prefixes: dict[str, str]) -> None:
+    def __init__(self, ctx, source: tuple, max_rows: int, prefixes: dict[str, str]) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, nquads, max_rows, prefixes),
+        self.process = ctx.Process(target=_worker_main, args=(child, source, max_rows, prefixes),
                                    daemon=True, name="kg-query-worker")
         self.process.start()
         child.close()
@@ -273,13 +392,15 @@ class _Worker:
 
 
 class QueryPool:
-    """`workers` processes answering queries on the same data; see the module doc."""
+    """`workers` processes answering queries on the same data; see the module doc. `source`
+    is what each worker queries: N-Quads for Oxigraph in memory (bytes, or ("nquads", bytes)),
+    ("store", folder) for an on-disk Oxigraph store opened read-only, or ("rdflib", N-Quads)."""
 
-    def __init__(self, nquads: bytes, *, workers: int = 2, timeout: float = 10.0, max_rows: int = 10_000,
+    def __init__(self, source: bytes | tuple, *, workers: int = 2, timeout: float = 10.0, max_rows: int = 10_000,
                  prefixes: dict[str, str] | None = None) -> None:
         if workers < 1:
             raise ValueError("a query pool needs at least one worker")
-        self.nquads = nquads
+        self.source = ("nquads", source) if isinstance(source, bytes) else tuple(source)
         self.size = workers
         self.timeout = timeout
         self.max_rows = max_rows
@@ -293,7 +414,7 @@ class QueryPool:
         self.restarts = 0
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self._ctx, self.nquads, self.max_rows, self.prefixes)
+        w = _Worker(self._ctx, self.source, self.max_rows, self.prefixes)
         with self._lock:
             self._all.add(w)
         return w
@@ -364,28 +485,9 @@ class QueryPool:
             raise HttpError(500, "the query worker died while running the query") from None
         if reply is None:
             self._replace(worker)
-            raise HttpError(503, f"query timeout: the query ran for more than {self.timeout:g} s and was stopped "
-                                 "(the server's --timeout)")
+            raise _timeout(self.timeout)
         self._idle.put(worker)
-        return self._answer(query, reply, time.monotonic() - started)
-
-    @staticmethod
-    def _answer(query: str, reply: tuple, seconds: float) -> Answer:
-        kind = reply[0]
-        if kind == "ok":
-            _, form, fmt, body, rows, cut = reply
-            return Answer(form, fmt, body, rows, cut, seconds)
-        if kind == "syntax":
-            refuse_update_text(query)  # 403 if it is an update
-            raise HttpError(400, syntax_message(reply[1]))
-        if kind == "not-acceptable":
-            names = ", ".join(f"{f.name} ({f.media_type})" for f in formats_for(reply[1]))
-            raise HttpError(406, f"no acceptable format for a {reply[1]} result; the server offers: {names}")
-        if kind == "http":
-            raise HttpError(reply[1], reply[2])
-        if kind == "bad-graph":
-            raise HttpError(400, f"default-graph-uri / named-graph-uri: not an IRI: {reply[1]}")
-        raise HttpError(500, f"the query failed: {reply[1]}")
+        return _answer(query, reply, time.monotonic() - started)
 
     def close(self) -> None:
         """Stop every worker."""
@@ -395,3 +497,183 @@ class QueryPool:
             self._all.clear()
         for w in workers:
             w.kill()
+
+
+def _timeout(seconds: float) -> HttpError:
+    return HttpError(503, f"query timeout: the query ran for more than {seconds:g} s and was stopped "
+                          "(the server's --timeout)")
+
+
+def _answer(query: str, reply: tuple, seconds: float) -> Answer:
+    """The Answer of a worker's reply, or the HttpError it stands for."""
+    kind = reply[0]
+    if kind == "ok":
+        _, form, fmt, body, rows, cut = reply
+        return Answer(form, fmt, body, rows, cut, seconds)
+    if kind == "syntax":
+        refuse_update_text(query)  # 403 if it is an update
+        raise HttpError(400, syntax_message(reply[1]))
+    if kind == "not-acceptable":
+        names = ", ".join(f"{f.name} ({f.media_type})" for f in formats_for(reply[1]))
+        raise HttpError(406, f"no acceptable format for a {reply[1]} result; the server offers: {names}")
+    if kind == "http":
+        raise HttpError(reply[1], reply[2])
+    if kind == "bad-graph":
+        raise HttpError(400, f"default-graph-uri / named-graph-uri: not an IRI: {reply[1]}")
+    raise HttpError(500, f"the query failed: {reply[1]}")
+
+
+
+# -- a remote store: the same answers, forwarded ---------------------------------------------
+
+_UPDATE_WORD = re.compile(r"(?<![\w:?$@.-])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)(?![\w:-])", re.I)
+_RESULTS_MEDIA = {"application/sparql-results+json": "JSON", "application/json": "JSON",
+                  "application/sparql-results+xml": "XML", "application/xml": "XML",
+                  "text/tab-separated-values": "TSV"}
+_RDF_MEDIA = {"application/n-triples": "N_TRIPLES", "text/plain": "N_TRIPLES", "text/turtle": "TURTLE",
+              "application/rdf+xml": "RDF_XML", "application/n-quads": "N_QUADS"}
+_REMOTE_ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
+                  "application/sparql-results+xml;q=0.7, text/tab-separated-values;q=0.6")
+
+
+def refuse_update_words(query: str) -> None:
+    """HttpError 403 for query text holding an update keyword outside strings, IRIs and
+    comments: a remote store may run an update sent to its query endpoint (some do), and no
+    SPARQL query holds these words, so this is checked before forwarding."""
+    m = _UPDATE_WORD.search(_NOT_CODE.sub(" ", query))
+    if m:
+        refuse_update_text(query)  # an update request: 403 with its count of operations
+        raise HttpError(403, f"{READ_ONLY} ({m.group(1).upper()} is an update keyword)")
+
+
+class _Deadline(io.RawIOBase):
+    """A response body that may be read until `deadline` (time.monotonic) and not after."""
+
+    def __init__(self, resp, sock, deadline: float) -> None:
+        self.resp, self.sock, self.deadline, self.late = resp, sock, deadline, False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.late = True
+            raise TimeoutError("query timeout")
+        self.sock.settimeout(left)
+        try:
+            return self.resp.readinto(buffer)
+        except TimeoutError:
+            self.late = True
+            raise
+
+
+class RemotePool:
+    """Queries forwarded to a remote SPARQL 1.1 store: at most `workers` at once, each given up
+    after `timeout` seconds, the answer read as it streams in (no more than `max_rows` rows)
+    and written as the workers write theirs, so formats, the cap and errors are the same."""
+
+    def __init__(self, query_url: str, *, workers: int = 2, timeout: float = 10.0, max_rows: int = 10_000,
+                 prefixes: dict[str, str] | None = None) -> None:
+        self.url = urllib.parse.urlsplit(query_url)
+        self.size, self.timeout, self.max_rows = workers, timeout, max_rows
+        self.prefixes = dict(prefixes or {})
+        self._slots = threading.BoundedSemaphore(workers)
+        self._closed = False
+        self.restarts = 0
+
+    def spawn(self) -> None:
+        pass
+
+    def wait_ready(self) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self._closed = True
+
+    def run(self, query: str, *, accept: str = "", format: str | None = None,
+            default_graphs: list[str] | tuple[str, ...] = (), named_graphs: list[str] | tuple[str, ...] = ()) -> Answer:
+        """QueryPool.run, on the remote store."""
+        if self._closed:
+            raise HttpError(503, "the server is shutting down")
+        refuse_update_words(query)
+        started = time.monotonic()
+        if not self._slots.acquire(timeout=self.timeout):
+            raise HttpError(503, f"busy: all {self.size} queries to the SPARQL store stayed busy for "
+                                 f"{self.timeout:g} s; try again", {"Retry-After": "1"})
+        job = {"query": query, "accept": accept, "format": format,
+               "default_graphs": list(default_graphs), "named_graphs": list(named_graphs)}
+        try:
+            reply = self._forward(job, time.monotonic() + self.timeout)
+        finally:
+            self._slots.release()
+        if reply[0] == "timeout":
+            raise HttpError(503, f"query timeout: the SPARQL store did not answer within {self.timeout:g} s; "
+                                 "the server stopped waiting (the server's --timeout)")
+        return _answer(query, reply, time.monotonic() - started)
+
+    def _forward(self, job: dict, deadline: float) -> tuple:
+        """Ask the store and write its answer: a worker's reply, or ("timeout",)."""
+        import pyoxigraph as ox
+        try:
+            _graph_nodes(job)
+        except ValueError as e:
+            return ("bad-graph", str(e))
+        fields = [("query", job["query"])] + [("default-graph-uri", g) for g in job["default_graphs"]] \
+            + [("named-graph-uri", g) for g in job["named_graphs"]]
+        cls = http.client.HTTPSConnection if self.url.scheme == "https" else http.client.HTTPConnection
+        conn = cls(self.url.hostname, self.url.port, timeout=self.timeout)
+        path = (self.url.path or "/") + (f"?{self.url.query}" if self.url.query else "")
+        try:
+            try:
+                conn.request("POST", path, urllib.parse.urlencode(fields).encode("utf-8"), {
+                    "Content-Type": "application/x-www-form-urlencoded", "Accept": _REMOTE_ACCEPT,
+                    "User-Agent": USER_AGENT})
+                sock = conn.sock
+                sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                resp = conn.getresponse()
+            except TimeoutError:
+                return ("timeout",)
+            except (OSError, http.client.HTTPException) as e:
+                # the store's address is the operator's business, not the client's
+                print(f"kg serve: cannot reach the SPARQL store: {_first_line(e)}", file=sys.stderr, flush=True)
+                return ("http", 502, "the SPARQL store behind this endpoint cannot be reached")
+            if resp.status != 200:
+                return self._refused(resp)
+            media = (resp.getheader("Content-Type") or "").split(";")[0].strip().lower()
+            body = _Deadline(resp, sock, deadline)
+            stream = io.BufferedReader(body, 1 << 16)
+            try:
+                if media in _RESULTS_MEDIA:
+                    fmt = getattr(ox.QueryResultsFormat, _RESULTS_MEDIA[media])
+                    form, payload = _ox_answer(ox.parse_query_results(stream, format=fmt))
+                elif media in _RDF_MEDIA:
+                    quads = ox.parse(stream, format=getattr(ox.RdfFormat, _RDF_MEDIA[media]))
+                    form, payload = "CONSTRUCT", (q.triple for q in quads)
+                else:
+                    return ("http", 502, f"the SPARQL store answered in an unexpected type '{media or 'none'}'")
+                return _write(job, form, payload, self.max_rows, self.prefixes)
+            except HttpError as e:
+                return ("http", e.status, e.message)
+            except (SyntaxError, OSError, ValueError) as e:
+                if body.late:
+                    return ("timeout",)
+                return ("http", 502, f"the SPARQL store's answer is cut or malformed: {_first_line(e)[:200]}")
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _refused(resp) -> tuple:
+        """The reply for a store that answered with an error status."""
+        try:
+            text = resp.read(4000).decode("utf-8", "replace").strip()
+        except (OSError, http.client.HTTPException):
+            text = ""
+        first = text.splitlines()[0][:300] if text else resp.reason
+        if resp.status == 400:  # the protocol's status for a malformed query
+            return ("syntax", first)
+        status = 503 if resp.status == 503 else 502
+        return ("http", status, f"the SPARQL store behind this endpoint answered HTTP {resp.status}: {first}")

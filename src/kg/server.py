@@ -4,6 +4,9 @@
     server = make_server(site, "127.0.0.1", 8000)
     server.serve_forever()
 
+    open_site(root, engine="oxigraph:store/")                 # SPARQL on an on-disk store
+    open_site(root, engine="http://127.0.0.1:7878", load=False)   # on a remote store, as it is
+
 Routes (GET and HEAD; POST only on /sparql; every other method gets 405):
 
     /                      home: counts by class, search, the Five Centers, the main targets
@@ -18,9 +21,12 @@ Routes (GET and HEAD; POST only on /sparql; every other method gets 405):
     /graph                 the interactive graph: ?focus=IRI[&depth=N] or ?view=NAME
     /assets/NAME           the stylesheet: a fixed list of package files, nothing else
 
-Pages are rendered from an rdflib graph held in memory; SPARQL runs on Oxigraph in worker
-processes (kg.query_pool), which is what bounds a query's time. Nothing is written: the graph
-is built and validated at start and never changes, so rendered pages are cached.
+Pages are rendered from an rdflib graph held in memory; SPARQL (the endpoint and the stored
+queries) runs where `engine` says (kg.engines specs): Oxigraph in memory in worker processes
+(kg.query_pool; the default), an on-disk Oxigraph store that the workers open read-only,
+rdflib in worker processes, or a remote store the queries are forwarded to. Workers are what
+bound a query's time. Nothing is written while serving: the graph is built, validated and
+(into a store) loaded at start and never changes, so rendered pages are cached.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import threading
 import traceback
 import urllib.parse
 from collections import OrderedDict
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,7 +48,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 
 from .build import package_version
-from .engines import OxigraphEngine
+from .engines import OxigraphEngine, RdflibEngine, RemoteEngine, open_engine
 from .errors import InputError, NonConformingError, UsageError
 from .exports import FORMATS as RDF_FORMATS, serialise
 from .graph import KnowledgeGraph, build_graph
@@ -49,7 +56,7 @@ from .namespaces import DCTERMS, GWR, ID_BASE, PREFIXES, RDF, bind_prefixes
 from .pages import Context, class_page, editor_page, entity_page, error_page, home_page, ontology_page, page, \
     query_page, queries_page, results_table, tag, url
 from .queries import StoredQuery, bind_values, default_query_dir, load_queries, resolve_params
-from .query_pool import QueryPool
+from .query_pool import QueryPool, RemotePool
 from .results import graph_labeler
 from .sparql_protocol import MAX_BODY, HttpError, ResultFormat, calls_service, negotiate, read_request
 from .stats import class_counts
@@ -128,11 +135,15 @@ def _plain(status: int, message: str, headers: dict | None = None) -> Response:
 class Site:
     """The served graph and everything that answers requests about it."""
 
-    def __init__(self, kg: KnowledgeGraph, graph: Graph, pool: QueryPool, queries: dict[str, StoredQuery], *,
-                 max_rows: int, timeout: float) -> None:
+    def __init__(self, kg: KnowledgeGraph, graph: Graph, pool: QueryPool | RemotePool, queries: dict[str, StoredQuery],
+                 *, max_rows: int, timeout: float, engine: str = "oxigraph", whole: bool = True,
+                 on_close=None) -> None:
         self.kg = kg
         self.graph = graph
         self.pool = pool
+        self.engine = engine  # the spec SPARQL runs on, for the operator
+        self.whole = whole  # the store holds this project's graph and nothing else
+        self._on_close = on_close
         self.queries = queries
         self.max_rows = max_rows
         self.timeout = timeout
@@ -154,7 +165,12 @@ class Site:
         self.counts = class_counts(graph)
 
     def close(self) -> None:
-        self.pool.close()
+        try:
+            self.pool.close()
+        finally:
+            if self._on_close is not None:
+                self._on_close()
+                self._on_close = None
 
     @property
     def network(self):
@@ -313,10 +329,12 @@ class Site:
         for f in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
                   "Turtle", "JSON-LD", "N-Triples"):
             g.add((svc, SD.resultFormat, FMT[f]))
-        g.add((svc, SD.feature, SD.UnionDefaultGraph))
         g.add((svc, URIRef("http://purl.org/dc/terms/description"),
                Literal(f"Read-only SPARQL endpoint of kg serve {self.version}: queries stop after "
                        f"{self.timeout:g} s; at most {self.max_rows:,} results are returned", lang="en")))
+        if not self.whole:  # a store served as it is: what it holds is not known here
+            return g
+        g.add((svc, SD.feature, SD.UnionDefaultGraph))
         dataset, default = BNode("dataset"), BNode("default")
         g.add((svc, SD.defaultDataset, dataset))
         g.add((dataset, RDF.type, SD.Dataset))
@@ -489,36 +507,90 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
 
 
 def open_site(root: Path | None = None, *, queries_dir: Path | None = None, workers: int = 2,
-              timeout: float = 10.0, max_rows: int = 10_000) -> Site:
-    """Build and validate the graph under `root`, load it into `workers` query processes and
-    return the Site that serves it. Raises InputError (bad input or stored queries, or a worker
-    that cannot start), NonConformingError (nothing is served then)."""
-    import pyoxigraph as ox
-    kg = build_graph(root)
-    engine = OxigraphEngine()  # the engines' layout: named graphs, and their union as the default graph
-    try:
-        engine.load(kg.named_graphs())
-        nquads = engine.store.dump(format=ox.RdfFormat.N_QUADS)
-    finally:
-        engine.close()
-    pool = QueryPool(nquads, workers=workers, timeout=timeout, max_rows=max_rows,
-                     prefixes={p: str(ns) for p, ns in PREFIXES.items()})
-    pool.spawn()  # the workers load their stores while this process validates
-    try:
+              timeout: float = 10.0, max_rows: int = 10_000, engine: str | None = None, load: bool = True) -> Site:
+    """Build and validate the graph under `root`, put it where `engine` (a kg.engines spec;
+    default oxigraph) runs SPARQL, and return the Site that serves it:
+
+    - oxigraph, rdflib: `workers` processes, each loaded with its own copy of the graph;
+    - oxigraph:DIR: the graph loaded into DIR (each report's graph replaced atomically), then
+      `workers` processes that open DIR read-only; DIR is locked against kg writers meanwhile;
+    - sparql:... or an http(s) URL: the graph loaded into the remote store as `kg load` does;
+      queries are forwarded there, at most `workers` at once.
+
+    `load=False` (oxigraph:DIR or remote only) serves the store as it is; pages still come
+    from the project's graph. Raises UsageError (a bad spec, `load=False` in memory, a store
+    holding nothing), InputError (bad input or stored queries, a store that cannot be opened
+    or a worker that cannot start), NonConformingError (nothing is loaded or served then),
+    OutputError (the store refused the load: its old graphs stay)."""
+    spec = (engine or "oxigraph").strip()
+    options = {"workers": workers, "timeout": timeout, "max_rows": max_rows,
+               "prefixes": {p: str(ns) for p, ns in PREFIXES.items()}}
+    with ExitStack() as held:  # released if anything fails, else when the site closes
+        store = held.enter_context(_open_store(spec, load))
+        kg = build_graph(root)
+        pool = None
+        if not store.persistent:  # the workers load their copies while this process validates
+            pool = QueryPool(_worker_data(store, kg), **options)
+            store.close()  # the workers have their copies
+            held.callback(pool.close)
+            pool.spawn()
         graph = kg.union()
         report = kg.validate(graph)
         if not report.conforms:
-            raise NonConformingError(f"{len(report.problems)} problem(s): the data does not conform; nothing served",
+            done = "loaded or served" if load and store.persistent else "served"
+            raise NonConformingError(f"{len(report.problems)} problem(s): the data does not conform; nothing {done}",
                                      report.problems)
         queries = load_queries(queries_dir if queries_dir is not None else default_query_dir(kg.inputs.root))
+        if load and store.persistent:
+            store.load(kg.named_graphs())
+        if isinstance(store, OxigraphEngine) and store.persistent:
+            if not store.read_only:  # the workers read it, and pyoxigraph leaves reading beside a writer undefined
+                store.close()
+                store = held.enter_context(OxigraphEngine(store.path, read_only=True))  # held: kg writers wait
+            pool = QueryPool(("store", str(store.path)), **options)
+            held.callback(pool.close)
+            pool.spawn()
+        elif isinstance(store, RemoteEngine):
+            pool = RemotePool(store.store.query_url, **options)
         try:
             pool.wait_ready()
         except RuntimeError as e:
             raise InputError(f"cannot start the query workers: {e}") from None
-        return Site(kg, graph, pool, queries, max_rows=max_rows, timeout=timeout)
+        return Site(kg, graph, pool, queries, max_rows=max_rows, timeout=timeout, engine=store.spec,
+                    whole=load, on_close=held.pop_all().close)
+
+
+def _open_store(spec: str, load: bool):
+    """The engine a site's SPARQL runs on; a store served as it is must hold data, and an
+    on-disk one is then only opened read-only (several servers may share it). A store that
+    cannot be reached fails here, before anything is built."""
+    if not load and spec.startswith("oxigraph:"):
+        path = Path(spec[len("oxigraph:"):])
+        if not path.is_dir():
+            raise UsageError(f"no Oxigraph store in {path}: make one with `kg load --to {spec}`, "
+                             "or serve without --no-load")
+        store = OxigraphEngine(path, read_only=True)
+    else:
+        store = open_engine(spec)  # UsageError for a bad spec
+    try:
+        if not load and not store.persistent:
+            raise UsageError(f"--no-load serves a store as it is: give oxigraph:DIR or a remote store, not {spec}")
+        if store.persistent and store.is_empty() and not load:
+            raise UsageError(f"{store.spec} holds no graph: load one with `kg load --to {spec}`, "
+                             "or serve without --no-load")
     except BaseException:
-        pool.close()
+        store.close()
         raise
+    return store
+
+
+def _worker_data(store, kg: KnowledgeGraph) -> tuple:
+    """What the workers of an in-memory engine load: the graph in the engines' layout."""
+    import pyoxigraph as ox
+    if isinstance(store, RdflibEngine):  # the named graphs; rdflib's default graph is their union
+        return ("rdflib", kg.dataset().serialize(format="nquads", encoding="utf-8"))
+    store.load(kg.named_graphs())  # named graphs, and their union as the default graph
+    return ("nquads", store.store.dump(format=ox.RdfFormat.N_QUADS))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -642,9 +714,11 @@ class KgHTTPServer6(KgHTTPServer):
     address_family = socket.AF_INET6
 
 
-def make_server(site: Site, host: str = "127.0.0.1", port: int = 8000, *, access_log: bool = False) -> KgHTTPServer:
+def make_server(site: Site | None, host: str = "127.0.0.1", port: int = 8000, *,
+                access_log: bool = False) -> KgHTTPServer:
     """An HTTP server for `site` listening on host:port (port 0: any free port; see
-    `server.server_address`). Raises UsageError when it cannot listen there."""
+    `server.server_address`). Raises UsageError when it cannot listen there. `site` may be set
+    later (`server.site = ...`), before serving: so a port in use fails before any loading."""
     cls = KgHTTPServer6 if ":" in host else KgHTTPServer
     try:
         return cls((host, port), site, access_log=access_log)
