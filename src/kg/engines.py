@@ -50,7 +50,7 @@ import uuid
 import warnings
 import weakref
 from decimal import Decimal
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
