@@ -486,13 +486,14 @@ def resolve_params(graph: Graph, query: StoredQuery, given: dict[str, str] | Non
 
 # -- binding and running --------------------------------------------------------------------
 
-def _group_braces(text: str) -> list[int]:
-    """Offsets just after each `{` that opens a group graph pattern: every WHERE group,
-    sub-select body, OPTIONAL, UNION branch, MINUS and GRAPH group. Not: VALUES data
-    blocks, CONSTRUCT templates, the braces that wrap a sub-select, EXISTS groups (an
+def _group_braces(text: str) -> list[tuple[int, int]]:
+    """(just after its `{`, at its `}`) of each group graph pattern, outermost first: every
+    WHERE group, sub-select body, OPTIONAL, UNION branch, MINUS and GRAPH group. Not: VALUES
+    data blocks, CONSTRUCT templates, the braces that wrap a sub-select, EXISTS groups (an
     EXISTS pattern sees the bindings around it already)."""
     tokens = [(kind, m) for kind, m in _tokens(text) if kind != "comment" and not m.group(0).isspace()]
-    out: list[int] = []
+    out: list[list[int]] = []
+    open_groups: list[tuple[int, int]] = []  # (index in out, depth) of the groups not closed yet
     depth, construct, template_done = 0, False, False
     skip_until: int | None = None  # depth at which a data block or template closes
     for i, (kind, m) in enumerate(tokens):
@@ -513,14 +514,17 @@ def _group_braces(text: str) -> list[int]:
             elif _is_values_block(before):
                 skip_until = depth
             elif after != "SELECT" and keyword != "EXISTS":
-                out.append(m.end())
+                open_groups.append((len(out), depth))
+                out.append([m.end(), len(text)])
         elif kind == "close":
             if skip_until is not None and depth == skip_until:
                 skip_until = None
+            if open_groups and open_groups[-1][1] == depth:
+                out[open_groups.pop()[0]][1] = m.start()
             depth -= 1
     if not out:
         raise UsageError("the query has no group pattern to bind parameters into")
-    return out
+    return [(a, b) for a, b in out]
 
 
 def _is_values_block(before: list) -> bool:
@@ -541,9 +545,11 @@ def bind_values(text: str, bindings: dict[str, list]) -> str:
     """The query text with the parameters bound by VALUES blocks built from RDF terms.
 
     Each binding is a list of terms (several for multi-valued parameters: one row each),
-    written in their SPARQL/N-Triples form, so no user text is pasted as SPARQL. The block
-    goes first in every group pattern of the query, so that a parameter is a constant
-    throughout, inside sub-selects and nested groups too: the same rows as initBindings.
+    written in their SPARQL/N-Triples form, so no user text is pasted as SPARQL. A block goes
+    first in the WHERE group and in every group pattern that uses its variable, so that a
+    parameter is a constant throughout, inside sub-selects and nested groups too: the same
+    rows as initBindings. (In a group without the variable it would change no row, and
+    Oxigraph would evaluate such an OPTIONAL over the whole graph once per value.)
     """
     if not bindings:
         return text
@@ -553,12 +559,18 @@ def bind_values(text: str, bindings: dict[str, list]) -> str:
             raise UsageError(f"'{name}' is not a SPARQL variable name")
         if not terms or not all(isinstance(t, (URIRef, Literal)) for t in terms):
             raise UsageError(f"parameter {name}: only IRIs and literals can be bound")
-        blocks.append(f" VALUES ?{name} {{ {' '.join(t.n3() for t in terms)} }}")
-    block = "".join(blocks) + " "
+        blocks.append((re.compile(r"[?$]" + name + r"(?!\w)"),
+                       f" VALUES ?{name} {{ {' '.join(t.n3() for t in terms)} }}"))
+    plain = list(text)  # the text with strings, IRIs and comments blanked, offsets kept
+    for kind, m in _tokens(text):
+        if kind in ("comment", "string", "iri"):
+            plain[m.start():m.end()] = " " * (m.end() - m.start())
+    plain = "".join(plain)
     out, last = [], 0
-    for at in _group_braces(text):
-        out += [text[last:at], block]
-        last = at
+    for i, (start, end) in enumerate(sorted(_group_braces(text))):
+        block = "".join(b for used, b in blocks if i == 0 or used.search(plain, start, end))
+        out += [text[last:start], block + " " if block else ""]
+        last = start
     return "".join(out) + text[last:]
 
 
