@@ -322,7 +322,9 @@ def _tokens(text: str):
 
 
 def _strip_comments_and_strings(text: str) -> str:
-    return "".join(" " if kind in ("comment", "string", "iri") else m.group(0) for kind, m in _tokens(text))
+    """The text with comments, strings and IRIs blanked out; every offset stays where it was."""
+    return "".join(" " * len(m.group(0)) if kind in ("comment", "string", "iri") else m.group(0)
+                   for kind, m in _tokens(text))
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -561,11 +563,7 @@ def bind_values(text: str, bindings: dict[str, list]) -> str:
             raise UsageError(f"parameter {name}: only IRIs and literals can be bound")
         blocks.append((re.compile(r"[?$]" + name + r"(?!\w)"),
                        f" VALUES ?{name} {{ {' '.join(t.n3() for t in terms)} }}"))
-    plain = list(text)  # the text with strings, IRIs and comments blanked, offsets kept
-    for kind, m in _tokens(text):
-        if kind in ("comment", "string", "iri"):
-            plain[m.start():m.end()] = " " * (m.end() - m.start())
-    plain = "".join(plain)
+    plain = _strip_comments_and_strings(text)  # a variable named in a string or comment is no use
     out, last = [], 0
     for i, (start, end) in enumerate(sorted(_group_braces(text))):
         block = "".join(b for used, b in blocks if i == 0 or used.search(plain, start, end))
