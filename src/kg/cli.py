@@ -13,7 +13,26 @@ from .errors import KgError, NonConformingError
 from .exports import FORMATS
 
 
-def make_parser() -> argparse.ArgumentParser:
+# Commands whose modules need neither SPARQL nor networkx and numpy. The modules of the other
+# commands import those (a third of a second): `kg build` and the like parse their arguments
+# without them, and every other command line, `kg --help` included, gets the whole parser.
+_LIGHT = {"build", "validate", "export", "stats", "coverage", "load"}
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The command word of `argv` (the first word that is neither an option nor its value)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--root":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def make_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `kg` parser; for a light `command`, only the subparsers it needs (see _LIGHT)."""
+    full = command not in _LIGHT
     parser = argparse.ArgumentParser(prog="kg", description="Knowledge graph of the Shanghai 2024 Report on the Work of the Government.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {commands.package_version()}")
     parser.add_argument("--root", type=Path, default=None,
@@ -55,6 +74,15 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--excluded", action="store_true", help="also list excluded mentions with the rule that excludes them")
     p.set_defaults(func=commands.cmd_coverage)
 
+    if full:
+        _add_query_viz_serve(sub)
+    # Engines: `kg load`, and --engine on build and query (kg.engines; handler in kg.commands_engine).
+    from . import commands_engine
+    commands_engine.add_parsers(sub)
+    return parser
+
+
+def _add_query_viz_serve(sub) -> None:
     # Stored SPARQL queries (kg.queries, kg.results; handlers in kg.commands_query).
     from . import commands_query
     from .results import FORMATS as RESULT_FORMATS
@@ -83,18 +111,12 @@ def make_parser() -> argparse.ArgumentParser:
     commands_viz.add_arguments(p)
     p.set_defaults(func=commands_viz.cmd_viz)
 
-    # Engines: `kg load`, and --engine on build and query (kg.engines; handler in kg.commands_engine).
-    from . import commands_engine
-    commands_engine.add_parsers(sub)
-
     # Serving the graph over HTTP (kg.server, kg.pages; handler in kg.commands_serve).
     from . import commands_serve
     p = sub.add_parser("serve", help="serve the graph: SPARQL endpoint and pages to browse",
                        description=commands_serve.DESCRIPTION)
     commands_serve.add_arguments(p)
     p.set_defaults(func=commands_serve.cmd_serve)
-
-    return parser
 
 
 # Commands that run once over one project: Python's cyclic garbage collector would spend a
@@ -104,8 +126,8 @@ _WITHOUT_GC = {"build", "validate", "export", "stats", "coverage", "queries", "q
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = make_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = make_parser(_command_of(argv)).parse_args(argv)
     if args.command in _WITHOUT_GC:
         gc.disable()
     try:

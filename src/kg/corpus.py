@@ -12,8 +12,11 @@ the same structure (parts, sections, paragraphs, footnotes, commitments, mention
   alike); years (19xx, 20xx) and the numbers that head a section or footnote stay;
 - Chinese labels: each character shifted within the CJK block;
 - IRIs: the report's slug is new; entities, places, background facts and figures get
-  ciphered slugs; indicators, the ontology's terms and anything the ontology or shapes name
-  are shared by all reports, as real reports share indicators.
+  ciphered slugs (a slug of digits only also takes the report's slug, so that two reports'
+  entities never meet by chance); indicators, the ontology's terms and anything the ontology
+  or shapes name are shared by all reports, as real reports share indicators, and keep their
+  names (labels, descriptions) in every report, so that the names of the few shared entities
+  (id:five-centers) are not found in the synthetic texts.
 
 A literal that occurs in the real text (a quote, a stated form, most labels) is replaced by
 the synthetic text at the same place, so it matches there by construction; other literals
@@ -32,7 +35,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from .namespaces import GWR, ID_BASE, IND
+from .namespaces import DCTERMS, GWR, ID_BASE, IND, RDFS, SKOS
 from .provenance import SourceIndex, normalise
 from .sources import Report, load_inputs
 from .structure import parse_structure
@@ -50,6 +53,7 @@ _HEADING_NUMBER_RE = re.compile(r"(?m)^\d{1,2}(?=\. | \()")
 _NUMBER_TYPES = {XSD.decimal, XSD.integer, XSD.int, XSD.nonNegativeInteger, XSD.positiveInteger}
 _CJK_FIRST, _CJK_COUNT = 0x4E00, 0x9FA5 - 0x4E00 + 1
 _SKIP_PREDICATES = {GWR.sourceText, GWR.sha256}
+_NAME_PREDICATES = {SKOS.prefLabel, SKOS.altLabel, RDFS.label, DCTERMS.description}
 
 
 class SyntheticReport:
@@ -108,7 +112,10 @@ class _Rewriter:
         self.literals: dict = {}
 
     def _slug(self, slug: str) -> str:
-        return self.s.words(slug).lower()
+        out = self.s.words(slug).lower()
+        # a slug of digits only ("2-2", "3-6") has few ciphers: another report's entity could
+        # get the same IRI, so it takes the report's slug along
+        return out if any(c.isalpha() for c in out) else f"{out}-{self.s.slug}"
 
     def iri(self, term: URIRef) -> URIRef:
         if term in self.iris:
@@ -163,8 +170,11 @@ class _Rewriter:
         for s, p, o in g:
             if p in _SKIP_PREDICATES:
                 continue
-            # indicators keep their descriptions, so that all reports agree on them
-            shared = isinstance(s, URIRef) and str(s).startswith(str(IND))
+            # indicators keep their descriptions, and the other things every report shares
+            # (the ontology or shapes name them: id:five-centers) their names, so that all
+            # reports agree on them as real ones do: ciphered apart, one entity would carry
+            # a hundred labels at a hundred reports
+            shared = isinstance(s, URIRef) and (str(s).startswith(str(IND)) or s in self.keep and p in _NAME_PREDICATES)
             out.add((self.term(s), p, o if shared and isinstance(o, Literal) else self.term(o)))
         return out
 
