@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef, Variable
 
 from conftest import ROOT, run_kg
 from kg.errors import InputError, UsageError
@@ -247,6 +247,26 @@ def test_same_answer_on_pyoxigraph(name, graph, oxigraph_store):
     text = bind_values(q.text, resolve_params(graph, q))
     expected = [tuple(_canon_term(t) for t in row) for row in run(graph, q)]
     assert _oxigraph_rows(oxigraph_store, text) == expected
+
+
+@pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
+def test_check_figures_finds_a_figure_without_indicator_and_one_with_an_undefined_one(graph, engine):
+    # The report's figures all have a defined indicator (the golden answer is empty): break two.
+    from kg.engines import open_engine
+    from kg.namespaces import GWR, ID, RDF
+
+    broken = Graph()
+    broken += graph
+    broken.add((ID["figure-without-indicator"], RDF.type, GWR.Figure))
+    broken.add((ID["figure-of-nothing"], RDF.type, GWR.Figure))
+    broken.add((ID["figure-of-nothing"], GWR.indicator, ID["undefined-indicator"]))
+    with open_engine(engine) as store:
+        store.load({URIRef("urn:test:broken"): broken})
+        result = store.query(QUERIES["check-figures-without-indicator"].text)
+        rows = {(str(r[Variable("problem")]), r[Variable("figure")], r.get(Variable("indicator")))
+                for r in result.bindings}
+    assert rows == {("no indicator", ID["figure-without-indicator"], None),
+                    ("indicator not defined", ID["figure-of-nothing"], ID["undefined-indicator"])}
 
 
 def test_most_connected_agrees_with_kg_stats(graph):
