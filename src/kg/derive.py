@@ -4,6 +4,7 @@ facts, defaults of figures, commitments, type closure and mentions."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
@@ -53,10 +54,28 @@ def quote_iri(report: Report, start: int, end: int) -> URIRef:
     return URIRef(f"{report.iri}/quote/{start}-{end}")
 
 
+class CuratedView:
+    """A report's curated files read as one graph, without copying them into one (the lookups
+    the deriver makes of the curated data alone, before its own triples join them)."""
+
+    def __init__(self, graphs: list[Graph]) -> None:
+        self.graphs = graphs
+
+    def objects(self, subject, predicate) -> Iterator:
+        for g in self.graphs:
+            yield from g.objects(subject, predicate)
+
+    def subjects(self, predicate, obj) -> set:
+        return {s for g in self.graphs for s in g.subjects(predicate, obj)}
+
+    def value(self, subject, predicate):
+        return next(self.objects(subject, predicate), None)
+
+
 class ReportDeriver:
     """Derives one report's triples into `out` (its named graph)."""
 
-    def __init__(self, inputs: Inputs, report: Report, curated: Graph, out: Graph) -> None:
+    def __init__(self, inputs: Inputs, report: Report, curated: CuratedView, out: Graph) -> None:
         self.inputs = inputs
         self.report = report
         self.curated = curated
@@ -243,13 +262,11 @@ def add_mentions(graph: Graph, report: Report, passages: list[Passage]) -> None:
 
 def derive_report(inputs: Inputs, report: Report, ontology: Graph) -> tuple[Graph, list[Problem]]:
     """The named graph of one report: its description, curated data and derived triples."""
-    curated = Graph()
-    for g in report.curated.values():
-        curated += g
     out = Graph(identifier=report.iri)
     out += report.description
-    out += curated
-    d = ReportDeriver(inputs, report, curated, out)
+    for g in report.curated.values():
+        out += g
+    d = ReportDeriver(inputs, report, CuratedView(list(report.curated.values())), out)
     d.add_passages()
     d.add_quotes()
     d.add_background_facts()
