@@ -92,7 +92,7 @@ def child_engine(spec: str, corpus: Path, args) -> None:
     queries = load_queries(ROOT / "queries")
     given = json.loads(Path(args.params).read_text()) if args.params else {}
     skip = set(args.skip.split(",")) if args.skip else set()
-    spent = 0.0
+    spent = args.spent  # a restarted child goes on with the budget its predecessors used
     for name, query in queries.items():
         if name in skip:
             continue
@@ -311,6 +311,12 @@ def _mib(kb) -> str:
     return "—" if kb is None else f"{kb / 1024:,.0f}"
 
 
+def _spent(records: list[dict], budget: float) -> float:
+    """The query time the records account for: runs taken, and a whole budget per stopped query."""
+    return sum(r.get("median", 0.0) * r.get("runs", 1) if "median" in r else budget
+               for r in records if r.get("step") == "query" and not r.get("skipped"))
+
+
 def measure_size(label: str, corpus: Path, engines: list[str], args, work: Path, large: bool,
                  params: Path | None = None) -> dict:
     out: dict = {"label": label, "engines": {}, "large": large}
@@ -333,8 +339,8 @@ def measure_size(label: str, corpus: Path, engines: list[str], args, work: Path,
         print(f"  {label}: {name} ...", file=sys.stderr, flush=True)
         records, done, rss_max = [], set(), 0
         while True:
-            extra = (["--skip", ",".join(sorted(done))] if done else []) + (["--reuse"] if records and
-                                                                             name in ("oxigraph-disk", "remote") else [])
+            extra = (["--skip", ",".join(sorted(done)), "--spent", str(_spent(records, args.query_budget))] if done else []) \
+                + (["--reuse"] if records and name in ("oxigraph-disk", "remote") else [])
             got, rss, stopped_in = run_child(argv + extra, args.child_timeout, args.query_budget)
             records += [r for r in got if r.get("step") != "done" or stopped_in is None]
             rss_max = max(rss_max, rss or 0)
@@ -479,6 +485,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large-pass", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--params", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--skip", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--spent", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 

@@ -64,6 +64,14 @@ def _node_key(t) -> tuple:
     return (_KIND_ORDER.get(type(t), 20), str(t))
 
 
+_RDF_TYPE = str(RDF.type)
+
+
+def _is_type(predicate) -> bool:
+    """Whether a predicate (an IRI) is rdf:type, compared as text in C (rdflib's == is Python)."""
+    return str.__eq__(predicate, _RDF_TYPE)
+
+
 def _grouped(graph: Triples) -> list[tuple]:
     """(subject, [(predicate, [objects sorted])] sorted) for every subject, sorted: the order
     of sorted(graph) at a fraction of its cost."""
@@ -118,6 +126,7 @@ def _jsonld(graph: Triples) -> str:
     """Flattened JSON-LD: one node object per subject, sorted, with the prefixes as context."""
     prefixes = sorted(((str(ns), p) for p, ns in PREFIXES.items()), key=lambda x: -len(x[0]))
 
+    @lru_cache(maxsize=None)  # the same predicates and classes fill most cells
     def compact(iri: str) -> str:
         for ns, p in prefixes:
             if iri.startswith(ns) and len(iri) > len(ns) and "/" not in iri[len(ns):] and "#" not in iri[len(ns):]:
@@ -139,7 +148,7 @@ def _jsonld(graph: Triples) -> str:
         node = {"@id": compact(str(s)) if not isinstance(s, BNode) else f"_:{s}"}
         for p, objects in preds:
             for o in objects:
-                if p == RDF.type and not isinstance(o, Literal):
+                if _is_type(p) and not isinstance(o, Literal):
                     node.setdefault("@type", []).append(compact(str(o)))
                 else:
                     node.setdefault(compact(str(p)), []).append(value(o))
@@ -169,10 +178,10 @@ def _turtle_body(graph: Triples, indent: str = "") -> list[str]:
     term = _n3
     lines: list[str] = []
     for s, preds in _grouped(graph):
-        preds.sort(key=lambda x: x[0] != RDF.type)  # rdf:type first (a stable sort keeps the rest in order)
+        preds.sort(key=lambda x: not _is_type(x[0]))  # rdf:type first (a stable sort keeps the rest in order)
         parts = []
         for p, objects in preds:
-            verb = "a" if p == RDF.type else term(p)
+            verb = "a" if _is_type(p) else term(p)
             parts.append(f"{verb} {' , '.join(term(o) for o in objects)}")
         lines.append(f"{indent}{term(s)} " + f" ;\n{indent}    ".join(parts) + " .\n")
     return lines
