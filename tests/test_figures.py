@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from kg.coverage import coverage
-from kg.namespaces import GWR, ID, IND, OA, RDF, SKOS
+from kg.namespaces import GWR, IND, OA, RDF, SKOS
 from kg.provenance import normalise
 
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,

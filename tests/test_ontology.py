@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 
 from kg.namespaces import DCTERMS, GWR, OWL, RDF, RDFS, SH, SKOS, VANN
 from kg.sources import parse_turtle
