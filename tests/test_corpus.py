@@ -22,8 +22,8 @@ def corpus(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def real():
-    return build_graph(ROOT)
+def real(built):
+    return built  # the repository's graph, derived once for the session (conftest)
 
 
 def test_every_report_conforms(corpus):

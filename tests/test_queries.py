@@ -29,7 +29,8 @@ from rdflib import BNode, Graph, Literal, URIRef, Variable
 
 from conftest import ROOT, run_kg
 from kg.errors import InputError, UsageError
-from kg.namespaces import PREFIXES
+from kg.engines import open_engine
+from kg.namespaces import GWR, ID, PREFIXES, RDF
 from kg.queries import bind_values, load_queries, parse_header, parse_query, resolve_params, run
 from kg.results import format_result, graph_labeler
 from kg.stats import top_degree
@@ -252,9 +253,6 @@ def test_same_answer_on_pyoxigraph(name, graph, oxigraph_store):
 @pytest.mark.parametrize("engine", ["rdflib", "oxigraph"])
 def test_check_figures_finds_a_figure_without_indicator_and_one_with_an_undefined_one(graph, engine):
     # The report's figures all have a defined indicator (the golden answer is empty): break two.
-    from kg.engines import open_engine
-    from kg.namespaces import GWR, ID, RDF
-
     broken = Graph()
     broken += graph
     broken.add((ID["figure-without-indicator"], RDF.type, GWR.Figure))

@@ -565,7 +565,7 @@ def bind_values(text: str, bindings: dict[str, list]) -> str:
                        f" VALUES ?{name} {{ {' '.join(t.n3() for t in terms)} }}"))
     plain = _strip_comments_and_strings(text)  # a variable named in a string or comment is no use
     out, last = [], 0
-    for i, (start, end) in enumerate(sorted(_group_braces(text))):
+    for i, (start, end) in enumerate(_group_braces(text)):  # in text order, the WHERE group first
         block = "".join(b for used, b in blocks if i == 0 or used.search(plain, start, end))
         out += [text[last:start], block + " " if block else ""]
         last = start
