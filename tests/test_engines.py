@@ -195,6 +195,29 @@ def test_numbers_come_back_in_one_form_from_every_engine():
     assert canonical(Literal("x", datatype=XSD.decimal)) == Literal("x", datatype=XSD.decimal)
 
 
+
+def test_oxigraph_terms_become_the_rdflib_terms_the_constructors_make():
+    """from_ox builds IRIs and strings without rdflib's checks: the terms must be the same."""
+    import pickle
+    import pyoxigraph as ox
+    from kg.engines import _fast_terms_agree, from_ox
+    assert _fast_terms_agree()  # the fast path is the one in use with the installed rdflib
+    cases = [
+        (ox.NamedNode("https://w3id.org/gwr/id/pudong"), URIRef("https://w3id.org/gwr/id/pudong")),
+        (ox.Literal("Pudong New Area", language="en"), Literal("Pudong New Area", lang="en")),
+        (ox.Literal("浦东新区", language="zh"), Literal("浦东新区", lang="zh")),
+        (ox.Literal('a "quoted"\tline\n'), Literal('a "quoted"\tline\n')),
+        (ox.Literal("5.0", datatype=ox.NamedNode(str(XSD.decimal))), Literal("5.0", datatype=XSD.decimal)),
+        (ox.Literal("2023", datatype=ox.NamedNode(str(XSD.gYear))), Literal("2023", datatype=XSD.gYear)),
+    ]
+    for ox_term, expected in cases:
+        term = from_ox(ox_term)
+        assert type(term) is type(expected) and term == expected and hash(term) == hash(expected)
+        assert term.n3() == expected.n3() and pickle.loads(pickle.dumps(term)) == expected
+        if isinstance(expected, Literal):
+            assert (term.value, term.language, term.datatype) == (expected.value, expected.language, expected.datatype)
+    assert from_ox(ox.Literal("5", datatype=ox.NamedNode(str(XSD.decimal)))) == Literal("5.0", datatype=XSD.decimal)
+
 # -- replacing a report ---------------------------------------------------------------------------
 
 def _graph(*triples) -> Graph:

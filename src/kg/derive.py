@@ -1,5 +1,6 @@
 """Compute the triples that are never typed by hand: passages, located quotes, background
-facts, defaults of figures, commitments, type closure and mentions."""
+facts, defaults of figures, commitments, type closure, mentions, and two shortcuts the
+queries read instead of computing them per query (kinds and degrees)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rdflib.namespace import XSD
 from .namespaces import DCTERMS, GWR, OA, PROV, RDF, RDFS, SKOS
 from .provenance import SourceIndex, normalise
 from .sources import Inputs, Report
+from .stats import degrees
 from .structure import Passage, parse_structure, split_sentences
 
 # Every paragraph of Parts II and III is a commitment except the salutations ("Fellow
@@ -237,6 +239,34 @@ def add_type_closure(graph: Graph, ontology: Graph) -> None:
             graph.add((s, RDF.type, sup))
 
 
+
+# Structural nodes: their kind is their type, and no query asks it.
+_NO_KIND = {GWR.Passage, GWR.Quote}
+
+
+def add_kinds(graph: Graph, ontology: Graph) -> None:
+    """gwr:kind: each thing's most specific classes of ours, the types of it no other type of
+    it is a subclass of (a District, not also a Place and an Entity). Stored because finding
+    them takes every query that shows a kind a subclass test per type per row."""
+    closure = _superclasses(ontology)
+    types: dict = {}
+    for s, c in graph.subject_objects(RDF.type):
+        if isinstance(c, URIRef) and c.startswith(str(GWR)):
+            types.setdefault(s, set()).add(c)
+    for s, classes in types.items():
+        if classes & _NO_KIND:
+            continue
+        inherited = set().union(*(closure.get(c, ()) for c in classes))
+        for c in classes - inherited:
+            graph.add((s, GWR.kind, c))
+
+
+def add_degrees(graph: Graph) -> None:
+    """gwr:degree: the links of each entity in its report, as `kg stats` counts them
+    (kg.stats.degrees). Stored because counting them ranks every link of the store."""
+    for e, d in degrees(graph).items():
+        graph.add((e, GWR.degree, Literal(d)))
+
 def add_mentions(graph: Graph, report: Report, passages: list[Passage]) -> None:
     """Link each paragraph and footnote to the entities whose English labels or aliases occur
     in it as whole words (case-sensitive). A name inside a longer name counts too: "policies
@@ -280,4 +310,6 @@ def derive_report(inputs: Inputs, report: Report, ontology: Graph) -> tuple[Grap
     d.add_commitments(figure_passages)
     add_type_closure(out, ontology)
     add_mentions(out, report, d.passages)
+    add_kinds(out, ontology)
+    add_degrees(out)  # last: it counts every link above
     return out, d.problems

@@ -61,7 +61,7 @@ from typing import Protocol, runtime_checkable
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import XSD
 from rdflib.query import Result
 
 from .errors import InputError, NonConformingError, OutputError, UsageError
@@ -234,7 +234,6 @@ class RdflibEngine:
 # -- terms between rdflib and Oxigraph ----------------------------------------------------
 
 _XSD_STRING = str(XSD.string)
-_LANG_STRING = str(RDF.langString)
 
 
 def to_ox(term):
@@ -253,22 +252,69 @@ def to_ox(term):
 
 
 def from_ox(term):
-    """The rdflib term of a pyoxigraph term (a simple literal has no datatype in rdflib)."""
+    """The rdflib term of a pyoxigraph term, a number or boolean in the one form every engine
+    answers in (`canonical`). A simple literal has no datatype in rdflib."""
     if term is None:
         return None
     kind = type(term)
     if kind is ox.NamedNode:
-        return URIRef(term.value)
+        return _iri(term.value)
     if kind is ox.Literal:
-        if term.language:
-            return Literal(term.value, lang=term.language)
+        language = term.language
+        if language:
+            return _string(term.value, language)
         dt = term.datatype.value
-        if dt in (_XSD_STRING, _LANG_STRING):
-            return Literal(term.value)
-        return Literal(term.value, datatype=_datatype(dt))
+        if dt == _XSD_STRING:
+            return _string(term.value, None)
+        return canonical(Literal(term.value, datatype=_datatype(dt)))
     if kind is ox.BlankNode:
         return BNode(term.value)
     raise InputError(f"unsupported term in a result: {term!r}")
+
+
+# Making rdflib terms is most of the time of a big answer that is not Oxigraph's own, and
+# rdflib's constructors re-check what Oxigraph has checked already (that an IRI is valid, a
+# language tag well formed). IRIs and strings are built as those constructors build them,
+# without the checks: the same objects, equal and hashed alike. `_fast_terms_agree` makes sure
+# of that for the installed rdflib; where it does not, the constructors are used.
+_new_str = str.__new__
+
+
+def _fast_iri(value: str) -> URIRef:
+    return _new_str(URIRef, value)
+
+
+def _fast_string(lexical: str, language: str | None) -> Literal:
+    inst = _new_str(Literal, lexical)
+    inst._language = language
+    inst._datatype = None
+    inst._value = lexical
+    inst._ill_typed = None
+    return inst
+
+
+def _fast_terms_agree() -> bool:
+    samples = [("上海 \"quoted\"\n", None), ("Pudong", "en"), ("浦东", "zh-hans"), ("", None)]
+    try:
+        for lexical, language in samples:
+            fast, slow = _fast_string(lexical, language), Literal(lexical, lang=language)
+            if (fast != slow or hash(fast) != hash(slow) or fast.n3() != slow.n3() or fast.value != slow.value
+                    or fast.language != slow.language or fast.datatype != slow.datatype
+                    or fast.ill_typed != slow.ill_typed or fast.__reduce__() != slow.__reduce__()):
+                return False
+        iri = "https://w3id.org/gwr/id/pudong"
+        return _fast_iri(iri) == URIRef(iri) and hash(_fast_iri(iri)) == hash(URIRef(iri)) and _fast_iri(iri).n3() == URIRef(iri).n3()
+    except Exception:  # an rdflib whose Literal has other slots
+        return False
+
+
+if _fast_terms_agree():
+    _iri, _string = _fast_iri, _fast_string
+else:  # pragma: no cover - another rdflib
+    _iri = URIRef
+
+    def _string(lexical: str, language: str | None) -> Literal:
+        return Literal(lexical, lang=language)
 
 
 @lru_cache(maxsize=256)
@@ -359,7 +405,7 @@ def _result_from_ox(answer) -> Result:
                 if value is not None:
                     term = seen.get(value)
                     if term is None:
-                        term = seen[value] = canonical(from_ox(value))
+                        term = seen[value] = from_ox(value)
                     row[v] = term
             rows.append(row)
     finally:
@@ -564,8 +610,7 @@ class OxigraphEngine(_StagingStore):
         if lists:
             sparql = _with_values(sparql, lists)
         try:
-            answer = _result_from_ox(self.store.query(sparql))
-            return answer if answer.type == "SELECT" else canonical_result(answer)  # SELECT: canonical already
+            return _result_from_ox(self.store.query(sparql))  # canonical already (from_ox)
         except SyntaxError as e:
             raise UsageError(f"SPARQL syntax error: {e}") from None
         except OSError as e:

@@ -286,9 +286,10 @@ def _class_label(ctx: Context, cls: URIRef) -> str:
 
 # -- an entity ----------------------------------------------------------------------------------
 
-# Shown in their own sections, or provenance plumbing: not repeated as facts.
+# Shown in their own sections, provenance plumbing or the build's shortcuts (gwr:kind repeats
+# the types, gwr:degree counts the links shown): not repeated as facts.
 _FACT_SKIP = {RDF.type, SKOS.prefLabel, SKOS.altLabel, GWR.hasQuote, GWR.evidence, PROV.wasDerivedFrom,
-              GWR.text, GWR.mentions, GWR.hasFigure, GWR.headline}
+              GWR.text, GWR.mentions, GWR.hasFigure, GWR.headline, GWR.kind, GWR.degree}
 _FIGURE_LINKS = (GWR.about, GWR.area, GWR.indicator)
 _IN_SKIP = {RDF.subject, RDF.object, RDF.predicate, GWR.mentions, GWR.hasQuote}
 

@@ -48,15 +48,26 @@ def label(graph: Graph, node) -> str:
     return str(node)
 
 
-def top_degree(graph: Graph, n: int = 10) -> list[tuple[str, str, int]]:
-    """The `n` entities with most links to and from other nodes (IRI, label, degree)."""
+# Not links of their own: rdf:type and gwr:kind (kg.derive) name classes.
+LINK_EXCLUDED = (RDF.type, GWR.kind)
+
+
+def degrees(graph: Graph) -> Counter:
+    """Each entity's links to and from other nodes: the statements whose object is an IRI,
+    rdf:type and gwr:kind excepted, counted once for the subject and once for the object."""
     entities = set(graph.subjects(RDF.type, GWR.Entity))
-    degree: Counter = Counter()
+    degree: Counter = Counter({e: 0 for e in entities})
     for s, p, o in graph:
-        if p == RDF.type or not isinstance(o, URIRef):
+        if p in LINK_EXCLUDED or not isinstance(o, URIRef):
             continue
         if s in entities:
             degree[s] += 1
         if o in entities:
             degree[o] += 1
-    return [(str(e), label(graph, e), d) for e, d in sorted(degree.items(), key=lambda x: (-x[1], str(x[0])))[:n]]
+    return degree
+
+
+def top_degree(graph: Graph, n: int = 10) -> list[tuple[str, str, int]]:
+    """The `n` entities with most links to and from other nodes (IRI, label, degree)."""
+    ranked = sorted(((e, d) for e, d in degrees(graph).items() if d), key=lambda x: (-x[1], str(x[0])))
+    return [(str(e), label(graph, e), d) for e, d in ranked[:n]]
