@@ -1,4 +1,4 @@
-"""The build's shortcuts, gwr:kind and gwr:degree: counted as the definitions say, equal to
+"""The build's shortcuts, gwr:firstQuote, gwr:kind and gwr:degree: counted as the definitions say, equal to
 what the queries computed before they were stored, and read right when reports share an
 entity."""
 
@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph, Literal, URIRef, Variable
 
-from kg.derive import add_degrees, add_kinds
+from kg.derive import add_degrees, add_first_quotes, add_kinds
 from kg.engines import open_engine
 from kg.graph import ONTOLOGY_GRAPH
-from kg.namespaces import GWR, ID, RDF, SKOS
+from kg.namespaces import GWR, ID, OA, RDF, SKOS
 from kg.queries import load_queries
 from kg.stats import degrees
 
@@ -47,6 +47,23 @@ def test_kind_is_the_most_specific_class_of_ours(built):
     assert set(g.objects(passage, GWR.kind)) == set()  # passages and quotes have none
 
 
+
+def test_first_quote_is_the_quote_that_starts_first(graph, source_text):
+    g = Graph()
+    thing, early, late, tied = ID["a"], ID["quote-10-20"], ID["quote-50-60"], ID["quote-10-30"]
+    for q, start in ((early, 10), (late, 50), (tied, 10)):
+        g.add((thing, GWR.hasQuote, q))
+        g.add((q, OA.start, Literal(start)))
+    add_first_quotes(g)
+    assert set(g.objects(thing, GWR.firstQuote)) == {early, tied}
+    # in the real graph: Pudong's first quote is the report's first mention of its name
+    pudong = ID["pudong-new-area"]
+    firsts = list(graph.objects(pudong, GWR.firstQuote))
+    assert len(firsts) == 1
+    start = int(graph.value(firsts[0], OA.start))
+    assert start <= source_text.index("Pudong") < int(graph.value(firsts[0], OA.end))
+    assert all(int(graph.value(q, OA.start)) >= start for q in graph.objects(pudong, GWR.hasQuote))
+
 # The definitions as the stored queries computed them before the shortcuts were stored
 # (SPARQL, evaluated by rdflib: an implementation independent of kg.derive).
 _DEGREE_SPARQL = """
@@ -54,8 +71,8 @@ PREFIX gwr: <https://w3id.org/gwr/ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 SELECT ?entity (COUNT(*) AS ?degree) WHERE {
   ?entity a gwr:Entity .
-  { ?entity ?p ?o . FILTER(isIRI(?o) && ?p NOT IN (rdf:type, gwr:kind)) }
-  UNION { ?s ?p ?entity . FILTER(?p NOT IN (rdf:type, gwr:kind)) }
+  { ?entity ?p ?o . FILTER(isIRI(?o) && ?p NOT IN (rdf:type, gwr:kind, gwr:firstQuote)) }
+  UNION { ?s ?p ?entity . FILTER(?p NOT IN (rdf:type, gwr:kind, gwr:firstQuote)) }
 } GROUP BY ?entity"""
 _KIND_SPARQL = """
 PREFIX gwr: <https://w3id.org/gwr/ontology#>

@@ -287,11 +287,11 @@ def _class_label(ctx: Context, cls: URIRef) -> str:
 # -- an entity ----------------------------------------------------------------------------------
 
 # Shown in their own sections, provenance plumbing or the build's shortcuts (gwr:kind repeats
-# the types, gwr:degree counts the links shown): not repeated as facts.
+# the types, gwr:firstQuote a quote, gwr:degree counts the links shown): not repeated as facts.
 _FACT_SKIP = {RDF.type, SKOS.prefLabel, SKOS.altLabel, GWR.hasQuote, GWR.evidence, PROV.wasDerivedFrom,
-              GWR.text, GWR.mentions, GWR.hasFigure, GWR.headline, GWR.kind, GWR.degree}
+              GWR.text, GWR.mentions, GWR.hasFigure, GWR.headline, GWR.kind, GWR.degree, GWR.firstQuote}
 _FIGURE_LINKS = (GWR.about, GWR.area, GWR.indicator)
-_IN_SKIP = {RDF.subject, RDF.object, RDF.predicate, GWR.mentions, GWR.hasQuote}
+_IN_SKIP = {RDF.subject, RDF.object, RDF.predicate, GWR.mentions, GWR.hasQuote, GWR.firstQuote}
 
 
 def highlight(passage: str, exacts: Iterable[str]) -> Markup | None:

@@ -39,9 +39,9 @@ NODE_KINDS: dict[str, tuple[URIRef, ...]] = {
 # Properties that are not copied as attributes: the type is `class`/`classes`, labels are
 # `label`/`label_zh`, quotes and passages are gathered into `quote`/`passage`/`section`,
 # `report` is the same on every node of a report's graph, and the build's shortcuts
-# (gwr:kind, gwr:degree) repeat the types and count the links.
+# (gwr:kind, gwr:firstQuote, gwr:degree) repeat the types and quotes and count the links.
 _SKIP = {RDF.type, SKOS.prefLabel, GWR.hasQuote, PROV.wasDerivedFrom, GWR.evidence, GWR.report, GWR.passage,
-         GWR.kind, GWR.degree}
+         GWR.kind, GWR.firstQuote, GWR.degree}
 # Attribute names the projection sets itself; a property with the same local name is
 # stored under its prefixed name instead ("dcterms:title" would not clash, "x:label" would).
 _RESERVED = {"iri", "kind", "class", "classes", "label", "label_zh", "quote", "passage", "section"}

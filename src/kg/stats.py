@@ -48,13 +48,15 @@ def label(graph: Graph, node) -> str:
     return str(node)
 
 
-# Not links of their own: rdf:type and gwr:kind (kg.derive) name classes.
-LINK_EXCLUDED = (RDF.type, GWR.kind)
+# Not links of their own: rdf:type and gwr:kind (kg.derive) name classes, gwr:firstQuote
+# repeats a gwr:hasQuote.
+LINK_EXCLUDED = (RDF.type, GWR.kind, GWR.firstQuote)
 
 
 def degrees(graph: Graph) -> Counter:
     """Each entity's links to and from other nodes: the statements whose object is an IRI,
-    rdf:type and gwr:kind excepted, counted once for the subject and once for the object."""
+    rdf:type, gwr:kind and gwr:firstQuote excepted, counted once for the subject and once for
+    the object."""
     entities = set(graph.subjects(RDF.type, GWR.Entity))
     degree: Counter = Counter({e: 0 for e in entities})
     for s, p, o in graph:
