@@ -239,8 +239,6 @@ def add_type_closure(graph: Graph, ontology: Graph) -> None:
             graph.add((s, RDF.type, sup))
 
 
-
-
 def add_first_quotes(graph: Graph) -> None:
     """gwr:firstQuote: the quote of each thing that starts first in its report (several when
     they start at one offset). Stored because finding it per query compares every quote of a
@@ -256,6 +254,7 @@ def add_first_quotes(graph: Graph) -> None:
         for start, q in quotes:
             if start == first:
                 graph.add((s, GWR.firstQuote, q))
+
 
 # Structural nodes: their kind is their type, and no query asks it.
 _NO_KIND = {GWR.Passage, GWR.Quote}
