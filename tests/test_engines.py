@@ -197,7 +197,8 @@ def test_numbers_come_back_in_one_form_from_every_engine():
 
 
 def test_oxigraph_terms_become_the_rdflib_terms_the_constructors_make():
-    """from_ox builds IRIs and strings without rdflib's checks: the terms must be the same."""
+    """from_ox builds IRIs, strings, decimals and integers without rdflib's checks: the terms
+    must be the same as the constructors' (numbers in canonical form)."""
     import pickle
     import pyoxigraph as ox
     from kg.engines import _fast_terms_agree, from_ox
@@ -209,6 +210,11 @@ def test_oxigraph_terms_become_the_rdflib_terms_the_constructors_make():
         (ox.Literal('a "quoted"\tline\n'), Literal('a "quoted"\tline\n')),
         (ox.Literal("5.0", datatype=ox.NamedNode(str(XSD.decimal))), Literal("5.0", datatype=XSD.decimal)),
         (ox.Literal("2023", datatype=ox.NamedNode(str(XSD.gYear))), Literal("2023", datatype=XSD.gYear)),
+        (ox.Literal("0.25", datatype=ox.NamedNode(str(XSD.decimal))), Literal("0.25", datatype=XSD.decimal)),
+        (ox.Literal("4720000000000", datatype=ox.NamedNode(str(XSD.decimal))), Literal("4720000000000.0", datatype=XSD.decimal)),
+        (ox.Literal("-3", datatype=ox.NamedNode(str(XSD.integer))), Literal("-3", datatype=XSD.integer)),
+        (ox.Literal("312", datatype=ox.NamedNode(str(XSD.integer))), Literal("312", datatype=XSD.integer)),
+        (ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean))), Literal("true", datatype=XSD.boolean)),
     ]
     for ox_term, expected in cases:
         term = from_ox(ox_term)
@@ -216,6 +222,7 @@ def test_oxigraph_terms_become_the_rdflib_terms_the_constructors_make():
         assert term.n3() == expected.n3() and pickle.loads(pickle.dumps(term)) == expected
         if isinstance(expected, Literal):
             assert (term.value, term.language, term.datatype) == (expected.value, expected.language, expected.datatype)
+            assert repr(term.value) == repr(expected.value) and term.ill_typed == expected.ill_typed
     assert from_ox(ox.Literal("5", datatype=ox.NamedNode(str(XSD.decimal)))) == Literal("5.0", datatype=XSD.decimal)
 
 # -- replacing a report ---------------------------------------------------------------------------

@@ -234,6 +234,7 @@ class RdflibEngine:
 # -- terms between rdflib and Oxigraph ----------------------------------------------------
 
 _XSD_STRING = str(XSD.string)
+_XSD_DECIMAL, _XSD_INTEGER = XSD.decimal, XSD.integer
 
 
 def to_ox(term):
@@ -266,7 +267,10 @@ def from_ox(term):
         dt = term.datatype.value
         if dt == _XSD_STRING:
             return _string(term.value, None)
-        return canonical(Literal(term.value, datatype=_datatype(dt)))
+        number = _NUMBERS.get(dt)
+        if number is not None:
+            return number(term.value)
+        return _typed(term.value, dt)
     if kind is ox.BlankNode:
         return BNode(term.value)
     raise InputError(f"unsupported term in a result: {term!r}")
@@ -293,33 +297,53 @@ def _fast_string(lexical: str, language: str | None) -> Literal:
     return inst
 
 
+def _fast_number(lexical: str, datatype: URIRef, to_python) -> Literal:
+    """A decimal or integer in canonical form (Oxigraph's are valid: it has parsed them)."""
+    text = _canonical_lexical(lexical, datatype)
+    if text is None:  # not finite, or not a number after all: the constructors decide
+        return canonical(Literal(lexical, datatype=datatype))
+    inst = _new_str(Literal, text)
+    inst._language = None
+    inst._datatype = datatype
+    inst._value = to_python(text)
+    inst._ill_typed = False
+    return inst
+
+
+def _fast_decimal(lexical: str) -> Literal:
+    return _fast_number(lexical, _XSD_DECIMAL, Decimal)
+
+
+def _fast_integer(lexical: str) -> Literal:
+    return _fast_number(lexical, _XSD_INTEGER, int)
+
+
+def _same_term(fast, slow) -> bool:
+    if fast != slow or hash(fast) != hash(slow) or fast.n3() != slow.n3() or fast.__reduce__() != slow.__reduce__():
+        return False
+    if isinstance(slow, Literal):
+        return ((fast.value, fast.language, fast.datatype, fast.ill_typed) == (slow.value, slow.language, slow.datatype, slow.ill_typed)
+                and type(fast.value) is type(slow.value) and repr(fast.value) == repr(slow.value))
+    return True
+
+
 def _fast_terms_agree() -> bool:
-    samples = [("上海 \"quoted\"\n", None), ("Pudong", "en"), ("浦东", "zh-hans"), ("", None)]
+    strings = [("上海 \"quoted\"\n", None), ("Pudong", "en"), ("浦东", "zh-hans"), ("", None)]
+    decimals = ["5", "5.0", "-0.5", "0", "-0", "4720000000000", "0.0001", "12.50"]
+    integers = ["0", "7", "-12", "4720000000000"]
     try:
-        for lexical, language in samples:
-            fast, slow = _fast_string(lexical, language), Literal(lexical, lang=language)
-            if (fast != slow or hash(fast) != hash(slow) or fast.n3() != slow.n3() or fast.value != slow.value
-                    or fast.language != slow.language or fast.datatype != slow.datatype
-                    or fast.ill_typed != slow.ill_typed or fast.__reduce__() != slow.__reduce__()):
-                return False
-        iri = "https://w3id.org/gwr/id/pudong"
-        return _fast_iri(iri) == URIRef(iri) and hash(_fast_iri(iri)) == hash(URIRef(iri)) and _fast_iri(iri).n3() == URIRef(iri).n3()
+        return (all(_same_term(_fast_string(lex, lang), Literal(lex, lang=lang)) for lex, lang in strings)
+                and all(_same_term(_fast_decimal(lex), canonical(Literal(lex, datatype=_XSD_DECIMAL))) for lex in decimals)
+                and all(_same_term(_fast_integer(lex), canonical(Literal(lex, datatype=_XSD_INTEGER))) for lex in integers)
+                and _same_term(_fast_iri("https://w3id.org/gwr/id/pudong"), URIRef("https://w3id.org/gwr/id/pudong")))
     except Exception:  # an rdflib whose Literal has other slots
         return False
 
 
-if _fast_terms_agree():
-    _iri, _string = _fast_iri, _fast_string
-else:  # pragma: no cover - another rdflib
-    _iri = URIRef
-
-    def _string(lexical: str, language: str | None) -> Literal:
-        return Literal(lexical, lang=language)
-
-
 @lru_cache(maxsize=256)
-def _datatype(iri: str) -> URIRef:
-    return URIRef(iri)
+def _typed(lexical: str, datatype: str) -> Literal:
+    """Any other typed literal, by the constructor (a year, a date: few distinct values)."""
+    return canonical(Literal(lexical, datatype=URIRef(datatype)))
 
 
 # Oxigraph stores numbers by value and answers with their canonical form ("5.0" comes back
@@ -336,11 +360,18 @@ def canonical(term):
     if not isinstance(term, Literal) or term.datatype is None:
         return term
     text, dt = str(term), term.datatype
+    out = _canonical_lexical(text, dt)
+    return term if out is None or out == text else Literal(out, datatype=dt)
+
+
+def _canonical_lexical(text: str, dt: URIRef) -> str | None:
+    """The canonical form of a number or boolean's lexical `text`; None for another datatype
+    or an ill-typed literal, which stays as written."""
     try:
         if dt == XSD.decimal:
             d = Decimal(text)
             if not d.is_finite():
-                return term
+                return None
             out = format(d.normalize(), "f")
             if "." not in out:
                 out += ".0"
@@ -354,10 +385,20 @@ def canonical(term):
         elif dt == XSD.boolean:
             out = {"1": "true", "0": "false"}.get(text.strip(), text.strip())
         else:
-            return term
+            return None
     except (ValueError, ArithmeticError):
-        return term  # an ill-typed literal stays as written
-    return term if out == text else Literal(out, datatype=dt)
+        return None
+    return out
+
+
+if _fast_terms_agree():
+    _iri, _string = _fast_iri, _fast_string
+    _NUMBERS = {str(_XSD_DECIMAL): _fast_decimal, str(_XSD_INTEGER): _fast_integer}
+else:  # pragma: no cover - another rdflib
+    _iri, _NUMBERS = URIRef, {}
+
+    def _string(lexical: str, language: str | None) -> Literal:
+        return Literal(lexical, lang=language)
 
 
 def canonical_result(result: Result) -> Result:
