@@ -15,7 +15,8 @@ from rdflib import Graph, Literal, URIRef
 
 from conftest import ROOT, run_kg
 from kg.commands_engine import engine_spec, open_query_engine
-from kg.engines import STAGE_PREFIX, RdflibEngine, canonical, load_project, open_engine
+from kg.engines import STAGE_PREFIX, RdflibEngine, load_project, open_engine
+from kg.terms import canonical
 from kg.errors import NonConformingError, OutputError, UsageError
 from kg.graph import ONTOLOGY_GRAPH
 from kg.namespaces import GWR, RDF, RDFS, XSD
@@ -201,8 +202,8 @@ def test_oxigraph_terms_become_the_rdflib_terms_the_constructors_make():
     must be the same as the constructors' (numbers in canonical form)."""
     import pickle
     import pyoxigraph as ox
-    from kg.engines import _fast_terms_agree, from_ox
-    assert _fast_terms_agree()  # the fast path is the one in use with the installed rdflib
+    from kg.terms import fast_terms_agree, from_ox
+    assert fast_terms_agree()  # the fast path is the one in use with the installed rdflib
     cases = [
         (ox.NamedNode("https://w3id.org/gwr/id/pudong"), URIRef("https://w3id.org/gwr/id/pudong")),
         (ox.Literal("Pudong New Area", language="en"), Literal("Pudong New Area", lang="en")),

@@ -293,7 +293,7 @@ def _rdflib_answer(result) -> tuple[str, object]:
     """The form and payload (see _write) of an rdflib Result, in Oxigraph terms."""
     import pyoxigraph as ox
     from rdflib import Variable
-    from .engines import to_ox
+    from .terms import to_ox
     if result.type == "ASK":
         return "ASK", bool(result.askAnswer)
     if result.type in ("CONSTRUCT", "DESCRIBE"):
