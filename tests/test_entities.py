@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from conftest import ROOT
 from kg.namespaces import GWR, ID, RDF, SKOS
 from kg.provenance import normalise
 
@@ -64,6 +65,21 @@ def test_mentions_link_paragraphs_to_the_entities_they_name(graph):
     mentioned = set(graph.objects(para, GWR.mentions))
     assert ID["pudong-new-area"] in mentioned  # "... for the Pudong New Area."
     assert ID["china-shanghai-pilot-free-trade-zone"] in mentioned  # "... China (Shanghai) Pilot Free Trade Zone (FTZ)"
+
+
+def test_a_label_occurs_as_whole_words_where_the_regex_says():
+    """add_mentions finds labels without a regex per label; it must agree with
+    (?<!\\w)label(?!\\w) on the report's paragraphs and on the edges of a word."""
+    from kg.derive import _occurs_as_words
+    cases = [("Pudong", "Pudong New Area"), ("Pudong", "the Pudong."), ("Pudong", "Pudongs"), ("Pudong", "_Pudong"),
+             ("Pudong", "上海Pudong"), ("Pudong", "Pudong2 Pudong"), ("5G", "5G networks"), ("5G", "15G"),
+             ("FTZ", "(FTZ)"), ("Lingang", "Lingang-Lingang"), ("Area", "Area"), ("a b", "xa b a b")]
+    text = (ROOT / "data" / "sources" / "shanghai-2024.txt").read_text(encoding="utf-8")
+    paragraphs = [p for p in text.split("\n") if p.strip()][:40]
+    cases += [(label, para) for para in paragraphs for label in ("Shanghai", "Center", "Centers", "the", "ai", "2023")]
+    for label, text in cases:
+        expected = re.search(r"(?<!\w)" + re.escape(label) + r"(?!\w)", text) is not None
+        assert _occurs_as_words(label, text) is expected, (label, text)
 
 
 def test_every_project_has_kind_status_and_place(graph):

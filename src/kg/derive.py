@@ -294,17 +294,42 @@ def add_mentions(graph: Graph, report: Report, passages: list[Passage]) -> None:
             for lab in graph.objects(e, prop):
                 if isinstance(lab, Literal) and lab.language in (None, "en") and len(str(lab)) > 1:
                     labels.setdefault(normalise(str(lab)), set()).add(e)
-    patterns = [(label, re.compile(r"(?<!\w)" + re.escape(label) + r"(?!\w)"), entities)
-                for label, entities in sorted(labels.items())]
+    # A label that occurs as whole words begins with a whole word of the text: a passage is
+    # searched only for the labels whose first word it has (a label that does not begin
+    # with a letter or digit, always).
+    by_first_word: dict[str, list] = {}
+    for label, entities in labels.items():
+        first = _WORD_RE.match(label)
+        by_first_word.setdefault(first.group() if first else "", []).append((label, entities))
     for p in passages:
         if p.kind not in ("paragraph", "footnote"):
             continue
         text = p.text(report.text)
         piri = passage_iri(report, p.path)
-        for label, pattern, entities in patterns:
-            if label in text and pattern.search(text):
-                for e in entities:
-                    graph.add((piri, GWR.mentions, e))
+        for word in set(_WORD_RE.findall(text)) | {""}:
+            for label, entities in by_first_word.get(word, ()):
+                if _occurs_as_words(label, text):
+                    for e in entities:
+                        graph.add((piri, GWR.mentions, e))
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"  # what \w matches in a str pattern
+
+
+def _occurs_as_words(label: str, text: str) -> bool:
+    """Whether `label` occurs in `text` with no word character just before or after it
+    (the regex `(?<!\\w)label(?!\\w)`, without compiling one per label)."""
+    i = text.find(label)
+    while i >= 0:
+        end = i + len(label)
+        if (i == 0 or not _is_word_char(text[i - 1])) and (end == len(text) or not _is_word_char(text[end])):
+            return True
+        i = text.find(label, i + 1)
+    return False
 
 
 def derive_report(inputs: Inputs, report: Report, ontology: Graph) -> tuple[Graph, list[Problem]]:
