@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph, Literal, URIRef, Variable
 
-from kg.derive import add_degrees, add_first_quotes, add_kinds
+from kg.derive import add_degrees, add_first_quotes, add_kinds, superclasses
 from kg.engines import open_engine
 from kg.graph import ONTOLOGY_GRAPH
 from kg.namespaces import GWR, ID, OA, RDF, SKOS
@@ -42,7 +42,7 @@ def test_kind_is_the_most_specific_class_of_ours(built):
         g.add((district, RDF.type, cls))
     for cls in (GWR.Paragraph, GWR.Passage):
         g.add((passage, RDF.type, cls))
-    add_kinds(g, built.ontology)
+    add_kinds(g, superclasses(built.ontology))
     assert set(g.objects(district, GWR.kind)) == {GWR.District}
     assert set(g.objects(passage, GWR.kind)) == set()  # passages and quotes have none
 

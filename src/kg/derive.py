@@ -211,8 +211,8 @@ class ReportDeriver:
                                                  "no such commitment: the build derives none for this paragraph"))
 
 
-def _superclasses(ontology: Graph) -> dict:
-    """Each class of the ontology with all its superclasses (itself excluded)."""
+def superclasses(ontology: Graph) -> dict:
+    """Each class of the ontology with all its superclasses that are IRIs (itself excluded)."""
     direct: dict = {}
     for c, sup in ontology.subject_objects(RDFS.subClassOf):
         if isinstance(sup, URIRef):
@@ -231,9 +231,9 @@ def _superclasses(ontology: Graph) -> dict:
     return closure
 
 
-def add_type_closure(graph: Graph, ontology: Graph) -> None:
-    """Materialise rdf:type of every superclass, so queries need no inference."""
-    closure = _superclasses(ontology)
+def add_type_closure(graph: Graph, closure: dict) -> None:
+    """Materialise rdf:type of every superclass (`closure`: `superclasses` of the ontology),
+    so queries need no inference."""
     for s, c in list(graph.subject_objects(RDF.type)):
         for sup in closure.get(c, ()):
             graph.add((s, RDF.type, sup))
@@ -260,11 +260,11 @@ def add_first_quotes(graph: Graph) -> None:
 _NO_KIND = {GWR.Passage, GWR.Quote}
 
 
-def add_kinds(graph: Graph, ontology: Graph) -> None:
+def add_kinds(graph: Graph, closure: dict) -> None:
     """gwr:kind: each thing's most specific classes of ours, the types of it no other type of
-    it is a subclass of (a District, not also a Place and an Entity). Stored because finding
-    them takes every query that shows a kind a subclass test per type per row."""
-    closure = _superclasses(ontology)
+    it is a subclass of (a District, not also a Place and an Entity; `closure`: `superclasses`
+    of the ontology). Stored because finding them takes every query that shows a kind a
+    subclass test per type per row."""
     types: dict = {}
     for s, c in graph.subject_objects(RDF.type):
         if isinstance(c, URIRef) and c.startswith(str(GWR)):
@@ -350,9 +350,10 @@ def derive_report(inputs: Inputs, report: Report, ontology: Graph) -> tuple[Grap
                 for piri in out.objects(q, GWR.inPassage):
                     figure_passages.setdefault(piri, set()).add(fig)
     d.add_commitments(figure_passages)
-    add_type_closure(out, ontology)
+    closure = superclasses(ontology)
+    add_type_closure(out, closure)
     add_mentions(out, report, d.passages)
     add_first_quotes(out)
-    add_kinds(out, ontology)
+    add_kinds(out, closure)
     add_degrees(out)  # last: it counts every link above
     return out, d.problems

@@ -18,6 +18,11 @@ VANN = Namespace("http://purl.org/vocab/vann/")
 
 ID_BASE = str(ID)
 
+# The shortcuts the build stores so that queries need not compute them per row (kg.derive):
+# gwr:kind repeats the types, gwr:firstQuote a quote, gwr:degree counts links. Degree counts,
+# entity pages and drawings leave them out.
+SHORTCUTS = frozenset({GWR.kind, GWR.firstQuote, GWR.degree})
+
 PREFIXES: dict[str, Namespace] = {
     "gwr": GWR, "gwrsh": GWRSH, "id": ID, "ind": IND, "bg": BG, "oa": OA, "org": ORG,
     "schema": SCHEMA, "qudt": QUDT, "unit": UNIT, "cur": CUR, "vann": VANN,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL
 
-from .namespaces import DCTERMS, GWR, ID_BASE, OA, PROV, RDF, RDFS, SKOS
+from .namespaces import DCTERMS, GWR, ID_BASE, OA, PROV, RDF, RDFS, SHORTCUTS, SKOS
 from .queries import StoredQuery
 from .results import NUMERIC_TYPES, cell_text, short_iri
 from .sparql_protocol import FORMATS
@@ -286,12 +286,12 @@ def _class_label(ctx: Context, cls: URIRef) -> str:
 
 # -- an entity ----------------------------------------------------------------------------------
 
-# Shown in their own sections, provenance plumbing or the build's shortcuts (gwr:kind repeats
-# the types, gwr:firstQuote a quote, gwr:degree counts the links shown): not repeated as facts.
+# Shown in their own sections, provenance plumbing or the build's shortcuts (kg.namespaces):
+# not repeated as facts.
 _FACT_SKIP = {RDF.type, SKOS.prefLabel, SKOS.altLabel, GWR.hasQuote, GWR.evidence, PROV.wasDerivedFrom,
-              GWR.text, GWR.mentions, GWR.hasFigure, GWR.headline, GWR.kind, GWR.degree, GWR.firstQuote}
+              GWR.text, GWR.mentions, GWR.hasFigure, GWR.headline} | SHORTCUTS
 _FIGURE_LINKS = (GWR.about, GWR.area, GWR.indicator)
-_IN_SKIP = {RDF.subject, RDF.object, RDF.predicate, GWR.mentions, GWR.hasQuote, GWR.firstQuote}
+_IN_SKIP = {RDF.subject, RDF.object, RDF.predicate, GWR.mentions, GWR.hasQuote} | SHORTCUTS
 
 
 def highlight(passage: str, exacts: Iterable[str]) -> Markup | None:

@@ -26,7 +26,8 @@ from collections.abc import Iterable
 import networkx as nx
 from rdflib import Graph, Literal, URIRef
 
-from .namespaces import DCTERMS, GWR, ID_BASE, OA, PREFIXES, PROV, RDF, RDFS, SKOS
+from .derive import superclasses
+from .namespaces import DCTERMS, GWR, ID_BASE, OA, PREFIXES, PROV, RDF, RDFS, SHORTCUTS, SKOS
 
 # What each kind of node is: the classes whose instances become nodes of that kind.
 NODE_KINDS: dict[str, tuple[URIRef, ...]] = {
@@ -39,9 +40,9 @@ NODE_KINDS: dict[str, tuple[URIRef, ...]] = {
 # Properties that are not copied as attributes: the type is `class`/`classes`, labels are
 # `label`/`label_zh`, quotes and passages are gathered into `quote`/`passage`/`section`,
 # `report` is the same on every node of a report's graph, and the build's shortcuts
-# (gwr:kind, gwr:firstQuote, gwr:degree) repeat the types and quotes and count the links.
-_SKIP = {RDF.type, SKOS.prefLabel, GWR.hasQuote, PROV.wasDerivedFrom, GWR.evidence, GWR.report, GWR.passage,
-         GWR.kind, GWR.firstQuote, GWR.degree}
+# (kg.namespaces.SHORTCUTS) repeat the types and quotes and count the links.
+_SKIP = {RDF.type, SKOS.prefLabel, GWR.hasQuote, PROV.wasDerivedFrom, GWR.evidence, GWR.report,
+         GWR.passage} | SHORTCUTS
 # Attribute names the projection sets itself; a property with the same local name is
 # stored under its prefixed name instead ("dcterms:title" would not clash, "x:label" would).
 _RESERVED = {"iri", "kind", "class", "classes", "label", "label_zh", "quote", "passage", "section"}
@@ -81,24 +82,6 @@ def node_kinds(graph: Graph, kinds: Iterable[str] | None = None) -> dict[URIRef,
                 if isinstance(s, URIRef):
                     out.setdefault(s, kind)
     return out
-
-
-def _superclasses(graph: Graph) -> dict[URIRef, set[URIRef]]:
-    direct: dict[URIRef, set[URIRef]] = {}
-    for c, sup in graph.subject_objects(RDFS.subClassOf):
-        direct.setdefault(c, set()).add(sup)
-    closure: dict[URIRef, set[URIRef]] = {}
-
-    def up(c: URIRef) -> set[URIRef]:
-        if c not in closure:
-            closure[c] = set()
-            for s in direct.get(c, ()):
-                closure[c] |= {s} | up(s)
-        return closure[c]
-
-    for c in direct:
-        up(c)
-    return closure
 
 
 def most_specific(types: set[URIRef], supers: dict[URIRef, set[URIRef]]) -> URIRef | None:
@@ -156,7 +139,7 @@ def project(graph: Graph, *, kinds: Iterable[str] | None = None,
     if nodes is not None:
         wanted = {URIRef(str(n)) for n in nodes}
         members = {n: k for n, k in members.items() if n in wanted}
-    supers = _superclasses(graph)
+    supers = superclasses(graph)
     net = nx.MultiDiGraph()
     for node in sorted(members):
         net.add_node(str(node), **_attributes(graph, node, members[node], supers, members))

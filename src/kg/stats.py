@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from rdflib import Graph, Literal, URIRef
 
-from .namespaces import GWR, RDF, SKOS
+from .namespaces import GWR, RDF, SHORTCUTS, SKOS
 
 # The classes a summary lists, in the order a reader expects them.
 SUMMARY_CLASSES = [
@@ -48,15 +48,13 @@ def label(graph: Graph, node) -> str:
     return str(node)
 
 
-# Not links of their own: rdf:type and gwr:kind (kg.derive) name classes, gwr:firstQuote
-# repeats a gwr:hasQuote.
-LINK_EXCLUDED = (RDF.type, GWR.kind, GWR.firstQuote)
+# Not links of their own: rdf:type names a class, and the build's shortcuts repeat others.
+LINK_EXCLUDED = frozenset({RDF.type}) | SHORTCUTS
 
 
 def degrees(graph: Graph) -> Counter:
     """Each entity's links to and from other nodes: the statements whose object is an IRI,
-    rdf:type, gwr:kind and gwr:firstQuote excepted, counted once for the subject and once for
-    the object."""
+    rdf:type and the shortcuts excepted, counted once for the subject and once for the object."""
     entities = set(graph.subjects(RDF.type, GWR.Entity))
     degree: Counter = Counter({e: 0 for e in entities})
     for s, p, o in graph:
