@@ -197,6 +197,14 @@ def child_plain_build(root: Path, out: Path) -> None:
 
 # -- the parent: plan, run, tabulate -------------------------------------------------------------
 
+def _kg_script() -> str:
+    """The `kg` a user of this interpreter's environment runs: the script beside the
+    interpreter (on PATH there may be a wrapper instead, such as a pyenv shim, a bash script
+    that finds the interpreter first)."""
+    beside = Path(sys.executable).parent / "kg"
+    return str(beside) if beside.exists() else (shutil.which("kg") or "kg")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -518,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
             ours, base = [], []
             for i in range(args.repeat_build):
                 t = time.perf_counter()
-                r = subprocess.run([shutil.which("kg") or "kg", "--root", str(args.root), "build", "--out", str(work / "dist")],
+                r = subprocess.run([_kg_script(), "--root", str(args.root), "build", "--out", str(work / "dist")],
                                    capture_output=True)
                 ours.append(time.perf_counter() - t)
                 if r.returncode != 0:
