@@ -45,29 +45,18 @@ def from_ox(term):
     answers in (`canonical`). A simple literal has no datatype in rdflib."""
     if term is None:
         return None
-    kind = type(term)
-    if kind is ox.NamedNode:
-        return _iri(term.value)
-    if kind is ox.Literal:
-        language = term.language
-        if language:
-            return _string(term.value, language)
-        dt = term.datatype.value
-        if dt == _XSD_STRING:
-            return _string(term.value, None)
-        number = _NUMBERS.get(dt)
-        if number is not None:
-            return number(term.value)
-        return _typed(term.value, dt)
-    if kind is ox.BlankNode:
-        return BNode(term.value)
-    raise InputError(f"unsupported term in a result: {term!r}")
+    return _rdflib_term(term, _answered)
 
 
 def parsed_term(term):
     """The rdflib term of a term Oxigraph's parser read: what rdflib's parser would make of the
     same text (typed literals by rdflib's constructor, which may normalise them), except
     that Oxigraph writes language tags in lower case."""
+    return _rdflib_term(term, _as_written)
+
+
+def _rdflib_term(term, typed):
+    """IRIs, blank nodes and strings as rdflib makes them; other literals by `typed`."""
     kind = type(term)
     if kind is ox.NamedNode:
         return _iri(term.value)
@@ -78,10 +67,19 @@ def parsed_term(term):
         dt = term.datatype.value
         if dt == _XSD_STRING:
             return _string(term.value, None)
-        return Literal(term.value, datatype=_datatype(dt))
+        return typed(term.value, dt)
     if kind is ox.BlankNode:
         return BNode(term.value)
-    raise InputError(f"unsupported term: {term!r}")  # pragma: no cover - RDF-star triples
+    raise InputError(f"unsupported term: {term!r}")  # RDF-star triples
+
+
+def _answered(lexical: str, datatype: str) -> Literal:
+    number = _NUMBERS.get(datatype)
+    return number(lexical) if number is not None else _typed(lexical, datatype)
+
+
+def _as_written(lexical: str, datatype: str) -> Literal:
+    return Literal(lexical, datatype=_datatype(datatype))
 
 
 _new_str = str.__new__
