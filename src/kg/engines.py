@@ -229,7 +229,8 @@ class RdflibEngine:
         self.close()
 
 
-# -- terms between rdflib and Oxigraph ----------------------------------------------------
+# -- answers in rdflib's terms (kg.terms converts them) -------------------------------------
+
 
 def canonical_result(result: Result) -> Result:
     """The same answer with every term in canonical form (see `canonical`)."""
