@@ -47,7 +47,6 @@ def test_kind_is_the_most_specific_class_of_ours(built):
     assert set(g.objects(passage, GWR.kind)) == set()  # passages and quotes have none
 
 
-
 def test_first_quote_is_the_quote_that_starts_first(graph, source_text):
     g = Graph()
     thing, early, late, tied = ID["a"], ID["quote-10-20"], ID["quote-50-60"], ID["quote-10-30"]
@@ -63,6 +62,7 @@ def test_first_quote_is_the_quote_that_starts_first(graph, source_text):
     start = int(graph.value(firsts[0], OA.start))
     assert start <= source_text.index("Pudong") < int(graph.value(firsts[0], OA.end))
     assert all(int(graph.value(q, OA.start)) >= start for q in graph.objects(pudong, GWR.hasQuote))
+
 
 # The definitions as the stored queries computed them before the shortcuts were stored
 # (SPARQL, evaluated by rdflib: an implementation independent of kg.derive).
