@@ -17,6 +17,7 @@ from conftest import ROOT, run_kg
 from kg.commands_engine import engine_spec, open_query_engine
 from kg.engines import STAGE_PREFIX, RdflibEngine, load_project, open_engine
 from kg.terms import canonical
+from kg.union_copy import names_a_graph
 from kg.errors import NonConformingError, OutputError, UsageError
 from kg.graph import ONTOLOGY_GRAPH
 from kg.namespaces import GWR, RDF, RDFS, XSD
@@ -264,6 +265,27 @@ def test_replacing_a_report_keeps_the_default_graph_the_union_of_the_named_graph
     empty_engine.load({b: _graph(("y", "p", "b2"))})
     assert {str(r[0]) for r in empty_engine.query("SELECT ?o WHERE { ?s ?p ?o }")} == {"new", "b2"}
     assert empty_engine.graph_names() == [a, b]
+
+
+@pytest.mark.parametrize("empty_engine", ["oxigraph", "oxigraph-disk", "remote"], indirect=True)
+def test_a_query_that_names_a_graph_reads_that_graph_after_a_replace(empty_engine):
+    # An in-memory engine answers other queries from a copy of the default graph alone
+    # (kg.union_copy): FROM, FROM NAMED and GRAPH must still see the named graphs, as replaced.
+    a, b = URIRef(EX + "report-a"), URIRef(EX + "report-b")
+    empty_engine.load({a: _graph(("x", "p", "old")), b: _graph(("y", "p", "b"))})
+    empty_engine.load({a: _graph(("x", "p", "new"))})
+    assert {str(r[0]) for r in empty_engine.query(f"SELECT ?o FROM <{a}> WHERE {{ ?s ?p ?o }}")} == {"new"}
+    from_named = f"SELECT ?g ?o FROM NAMED <{b}> WHERE {{ graph ?g {{ ?s ?p ?o }} }}"
+    assert {(str(g), str(o)) for g, o in empty_engine.query(from_named)} == {(str(b), "b")}
+    assert {str(r[0]) for r in empty_engine.query("SELECT ?o WHERE { ?s ?p ?o }")} == {"new", "b"}
+
+
+def test_only_graph_and_from_as_keywords_name_a_graph():
+    assert names_a_graph("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert names_a_graph("select * from <http://e/g> where { ?s ?p ?o }")
+    assert names_a_graph("SELECT * FROM NAMED <http://e/g> WHERE {graph ?g{?s ?p ?o}}")
+    assert not names_a_graph("SELECT ?graph WHERE { ?graph ex:from ?o }  # GRAPH in a comment")
+    assert not names_a_graph('SELECT * WHERE { ?s <http://e/GRAPH> "FROM" }')
 
 
 def test_a_failed_upload_leaves_the_old_graph_whole_and_no_staging_graph(server):

@@ -185,6 +185,11 @@ def test_named_graphs_and_default_graph_uri(server):
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?d a <%sDistrict> }" % GWR
     status, _, body = server.get(q(count, **{"default-graph-uri": "https://w3id.org/gwr/ontology"}))
     assert status == 200 and json.loads(body)["results"]["bindings"][0]["n"]["value"] == "0"
+    # and so with FROM, which the workers answer from the whole store, not the union's copy
+    status, _, body = server.get(q(count.replace("WHERE", "FROM <https://w3id.org/gwr/ontology> WHERE")))
+    assert status == 200 and json.loads(body)["results"]["bindings"][0]["n"]["value"] == "0"
+    status, _, body = server.get(q(count))
+    assert status == 200 and int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) > 0
 
 
 def test_service_description(server):

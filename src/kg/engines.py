@@ -66,6 +66,7 @@ from .graph import ONTOLOGY_GRAPH, Vocabulary, derive_one, load_vocabulary, vali
 from .remote import SparqlStore
 from .shacl import ShapesValidator
 from .terms import canonical, from_ox
+from .union_copy import names_a_graph, union_copy
 
 __all__ = ["Engine", "DEFAULT_ENGINE", "ENGINE_SPECS", "open_engine", "RdflibEngine", "OxigraphEngine",
            "RemoteEngine", "STAGE_PREFIX", "LoadResult", "load_project", "lock_store"]
@@ -399,7 +400,12 @@ def lock_store(path: Path, *, shared: bool) -> int | None:
 class OxigraphEngine(_StagingStore):
     """pyoxigraph's Store, in memory (`path` None) or in the folder `path` (created if absent;
     held with lock_store while open). `read_only`: an existing folder, opened for reading
-    only, which other read-only openers may share."""
+    only, which other read-only openers may share.
+
+    In memory, the engine also keeps a copy of the default graph alone, which the queries that
+    name no graph read (kg.union_copy says why): it is written with the store by
+    `load_into_empty`, and made again after any other write, at the next query that needs it.
+    This costs the memory of the default graph once more."""
 
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
@@ -407,6 +413,7 @@ class OxigraphEngine(_StagingStore):
         self.read_only = read_only and self.persistent
         self.spec = f"oxigraph:{self.path}" if self.path is not None else "oxigraph"
         self._unlock = None
+        self._union: ox.Store | None = None  # in memory: the default graph's copy; None until needed
         try:
             if self.path is not None:
                 if not self.read_only:
@@ -440,11 +447,14 @@ class OxigraphEngine(_StagingStore):
         this writes a large corpus several times faster than transactions; if anything fails
         the store is cleared, so it is empty again rather than half-written."""
         default = ox.DefaultGraph()
+        copy = None if self.persistent else ox.Store()
 
         def quads():
             for iri, data in items:
                 name = ox.NamedNode(str(iri))
                 raw = _ntriples(data) if isinstance(data, Graph) else data
+                if copy is not None:  # parsed by Oxigraph alone: faster than copying the store's quads
+                    copy.bulk_load(raw, format=ox.RdfFormat.N_TRIPLES)
                 for t in ox.parse(raw, format=ox.RdfFormat.N_TRIPLES):
                     yield ox.Quad(t.subject, t.predicate, t.object, name)
                     yield ox.Quad(t.subject, t.predicate, t.object, default)
@@ -453,14 +463,17 @@ class OxigraphEngine(_StagingStore):
             self.store.bulk_extend(quads())
             if self.persistent:
                 self.store.flush()
+            self._union = copy
         except BaseException as e:
             self.store.clear()
+            self._union = None
             if isinstance(e, (OSError, SyntaxError, ValueError)):
                 raise OutputError(f"{self.spec}: cannot write: {e}") from None
             raise
 
     def clear(self) -> None:
         self.store.clear()
+        self._union = None
 
     def _stage(self, staged: URIRef, ntriples: bytes) -> None:
         try:
@@ -469,10 +482,20 @@ class OxigraphEngine(_StagingStore):
             raise OutputError(f"{self.spec}: cannot write graph: {e}") from None
 
     def _update(self, sparql: str) -> None:
+        self._union = None  # the default graph changes (or may have, if the update fails)
         try:
             self.store.update(sparql)
         except (OSError, SyntaxError, ValueError) as e:
             raise OutputError(f"{self.spec}: update failed: {e}") from None
+
+    def _reader(self, sparql: str) -> ox.Store:
+        """The store that answers `sparql`: in memory, the default graph's copy unless the
+        query names a graph."""
+        if self.persistent or names_a_graph(sparql):
+            return self.store
+        if self._union is None:
+            self._union = union_copy(self.store)
+        return self._union
 
     def _drop(self, staged: URIRef) -> None:
         self.store.remove_graph(ox.NamedNode(str(staged)))
@@ -482,7 +505,7 @@ class OxigraphEngine(_StagingStore):
         if lists:
             sparql = _with_values(sparql, lists)
         try:
-            return _result_from_ox(self.store.query(sparql))  # canonical already (from_ox)
+            return _result_from_ox(self._reader(sparql).query(sparql))  # canonical already (from_ox)
         except SyntaxError as e:
             raise UsageError(f"SPARQL syntax error: {e}") from None
         except OSError as e:
@@ -498,6 +521,7 @@ class OxigraphEngine(_StagingStore):
         if self.persistent and not self.read_only:
             self.store.flush()
         del self.store
+        self._union = None
         if self._unlock is not None:
             self._unlock()
 

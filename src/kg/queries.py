@@ -43,6 +43,7 @@ from rdflib.query import Result
 
 from .errors import InputError, UsageError
 from .namespaces import PREFIXES
+from .sparql_text import strip_comments_and_strings, tokens
 
 __all__ = [
     "Param", "StoredQuery", "PARAM_TYPES", "parse_query", "load_query", "load_queries",
@@ -257,7 +258,7 @@ def parse_query(text: str, name: str, path: Path | None = None) -> StoredQuery:
     query = StoredQuery(name, path, text, header["summary"], header["description"],
                         tuple(header["params"]), tuple(header["tags"]))
     prepare(query)
-    variables = set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", _strip_comments_and_strings(text)))
+    variables = set(re.findall(r"[?$]([A-Za-z_][A-Za-z0-9_]*)", strip_comments_and_strings(text)))
     for p in query.params:
         if p.name not in variables:
             raise InputError(f"{source}: parameter '{p.name}' is declared but ?{p.name} does not occur in the query")
@@ -307,26 +308,6 @@ def find_query(directory: Path, name: str) -> StoredQuery:
 
 # -- syntax ---------------------------------------------------------------------------------
 
-_TOKEN_RE = re.compile(
-    r'(?P<comment>\#[^\n]*)'
-    r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
-    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
-    r'|(?P<open>\{)|(?P<close>\})'
-    r'|(?P<word>[A-Za-z_][A-Za-z0-9_-]*)'
-    r'|(?P<other>.)', re.S)
-
-
-def _tokens(text: str):
-    for m in _TOKEN_RE.finditer(text):
-        yield m.lastgroup, m
-
-
-def _strip_comments_and_strings(text: str) -> str:
-    """The text with comments, strings and IRIs blanked out; every offset stays where it was."""
-    return "".join(" " * len(m.group(0)) if kind in ("comment", "string", "iri") else m.group(0)
-                   for kind, m in _tokens(text))
-
-
 def _line_col(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
@@ -351,7 +332,7 @@ def _syntax_message(query: StoredQuery, e: Exception) -> str:
     if m:  # rdflib gives no position here: find the prefixed name in the text
         prefix = m.group(1)
         message = f"unknown prefix '{prefix}:' (declare it with PREFIX {prefix}: <...>)"
-        text = _strip_comments_and_strings(query.text)
+        text = strip_comments_and_strings(query.text)
         hit = re.search(rf"(?<![\w:?$]){re.escape(prefix)}:", text)
         if hit:
             line, col = _line_col(query.text, hit.start())
@@ -493,21 +474,21 @@ def _group_braces(text: str) -> list[tuple[int, int]]:
     WHERE group, sub-select body, OPTIONAL, UNION branch, MINUS and GRAPH group. Not: VALUES
     data blocks, CONSTRUCT templates, the braces that wrap a sub-select, EXISTS groups (an
     EXISTS pattern sees the bindings around it already)."""
-    tokens = [(kind, m) for kind, m in _tokens(text) if kind != "comment" and not m.group(0).isspace()]
+    significant = [(kind, m) for kind, m in tokens(text) if kind != "comment" and not m.group(0).isspace()]
     out: list[list[int]] = []
     open_groups: list[tuple[int, int]] = []  # (index in out, depth) of the groups not closed yet
     depth, construct, template_done = 0, False, False
     skip_until: int | None = None  # depth at which a data block or template closes
-    for i, (kind, m) in enumerate(tokens):
+    for i, (kind, m) in enumerate(significant):
         if kind == "word" and m.group(0).upper() == "CONSTRUCT" and depth == 0:
             construct = True
         if kind == "open":
             depth += 1
             if skip_until is not None:
                 continue
-            before = tokens[max(0, i - 40):i]
+            before = significant[max(0, i - 40):i]
             keyword = before[-1][1].group(0).upper() if before and before[-1][0] == "word" else ""
-            after = tokens[i + 1][1].group(0).upper() if i + 1 < len(tokens) else ""
+            after = significant[i + 1][1].group(0).upper() if i + 1 < len(significant) else ""
             if construct and depth == 1 and not template_done:
                 if keyword == "WHERE":
                     raise UsageError("cannot bind parameters into the short form CONSTRUCT WHERE { ... }")
@@ -563,7 +544,7 @@ def bind_values(text: str, bindings: dict[str, list]) -> str:
             raise UsageError(f"parameter {name}: only IRIs and literals can be bound")
         blocks.append((re.compile(r"[?$]" + name + r"(?!\w)"),
                        f" VALUES ?{name} {{ {' '.join(t.n3() for t in terms)} }}"))
-    plain = _strip_comments_and_strings(text)  # a variable named in a string or comment is no use
+    plain = strip_comments_and_strings(text)  # a variable named in a string or comment is no use
     out, last = [], 0
     for i, (start, end) in enumerate(_group_braces(text)):  # in text order, the WHERE group first
         block = "".join(b for used, b in blocks if i == 0 or used.search(plain, start, end))

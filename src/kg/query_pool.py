@@ -225,13 +225,18 @@ def _graph_nodes(job: dict) -> dict:
     return kwargs
 
 
-def execute(store, job: dict, max_rows: int, prefixes: dict[str, str]) -> tuple:
+def execute(store, job: dict, max_rows: int, prefixes: dict[str, str], union=None) -> tuple:
     """Run one job on `store` and write its answer: ("ok", form, format, body, rows, truncated),
-    ("syntax", message), ("not-acceptable", form) or ("error", message)."""
+    ("syntax", message), ("not-acceptable", form) or ("error", message). `union`: a copy of
+    the store's default graph alone (kg.union_copy), which answers the jobs that name no graph."""
     try:
         kwargs = _graph_nodes(job)
     except ValueError as e:
         return ("bad-graph", str(e))
+    if union is not None and not kwargs:
+        from .union_copy import names_a_graph
+        if not names_a_graph(job["query"]):
+            store = union
     try:
         form, payload = _ox_answer(store.query(job["query"], **kwargs))
         return _write(job, form, payload, max_rows, prefixes)
@@ -333,9 +338,10 @@ def _open(source: tuple):
     if kind == "store":  # several processes may read one on-disk store
         return functools.partial(execute, ox.Store.read_only(data))
     if kind == "nquads":
+        from .union_copy import union_copy
         store = ox.Store()
         store.load(data, format=ox.RdfFormat.N_QUADS)
-        return functools.partial(execute, store)
+        return functools.partial(execute, store, union=union_copy(store))
     if kind == "rdflib":
         return functools.partial(execute_rdflib, RdflibData(data))
     raise ValueError(f"unknown kind of worker data '{kind}'")
