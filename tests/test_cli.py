@@ -140,6 +140,19 @@ def test_quote_not_in_source_exits_1_naming_file_subject_and_quote(project):
     assert not (project / "dist").exists()
 
 
+def test_a_shortcut_in_curated_data_exits_1_naming_file_subject_and_property(project):
+    # gwr:kind, gwr:firstQuote and gwr:degree are derived; queries would read a curated one as theirs
+    _break(project, "shortcuts.ttl", PREFIXES + '\nid:pudong gwr:kind gwr:Zone ;\n'
+           '    gwr:firstQuote <https://w3id.org/gwr/id/shanghai-2024/quote/1> ;\n    gwr:degree 1 .\n')
+    r = run_kg("--root", str(project), "build")
+    assert r.returncode == 1
+    err = r.stderr.decode()
+    for prop in ("gwr:kind", "gwr:firstQuote", "gwr:degree"):
+        assert (f"data/shanghai-2024/shortcuts.ttl: https://w3id.org/gwr/id/pudong: {prop}: "
+                "derived by the build: curated data cannot state it") in err, err
+    assert not (project / "dist").exists()
+
+
 def test_unwritable_output_exits_2_and_keeps_old_output(project, tmp_path):
     out = tmp_path / "out"
     assert run_kg("--root", str(project), "build", "--out", str(out)).returncode == 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from .namespaces import DCTERMS, GWR, OA, PROV, RDF, RDFS, SKOS
+from .namespaces import DCTERMS, GWR, OA, PROV, RDF, RDFS, SHORTCUTS, SKOS
 from .provenance import SourceIndex, normalise
 from .sources import Inputs, Report
 from .stats import degrees
@@ -201,6 +201,16 @@ class ReportDeriver:
                 out.add((c, GWR.hasFigure, fig))
         self._check_curated_commitments()
 
+    def check_no_shortcuts(self) -> None:
+        """The shortcuts (gwr:kind, gwr:firstQuote, gwr:degree) are the build's to state: one
+        written in a curated file would be taken for a derived one by every query."""
+        for path, g in self.report.curated.items():
+            for prop in sorted(SHORTCUTS):
+                for s in sorted(set(g.subjects(prop))):
+                    self.problems.append(Problem(str(path.relative_to(self.inputs.root)), str(s),
+                                                 f"gwr:{prop.removeprefix(str(GWR))}",
+                                                 "derived by the build: curated data cannot state it"))
+
     def _check_curated_commitments(self) -> None:
         """Curators may only add to commitments the build derives: name any other."""
         prefix = f"{self.report.iri}/commitment/"
@@ -339,6 +349,7 @@ def derive_report(inputs: Inputs, report: Report, ontology: Graph) -> tuple[Grap
     for g in report.curated.values():
         out += g
     d = ReportDeriver(inputs, report, CuratedView(list(report.curated.values())), out)
+    d.check_no_shortcuts()
     d.add_passages()
     d.add_quotes()
     d.add_background_facts()
