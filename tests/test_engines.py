@@ -344,6 +344,15 @@ def test_kg_load_of_non_conforming_data_exits_1_and_replaces_nothing(project, tm
         assert _count(engine) > 10000  # the old graph is still there, whole
 
 
+@pytest.mark.parametrize("empty_engine", ["oxigraph", "oxigraph-disk"], indirect=True)
+def test_a_bulk_load_that_fails_leaves_the_store_and_its_copy_empty(empty_engine):
+    good = _graph(("x", "p", "a")).serialize(format="nt", encoding="utf-8")
+    with pytest.raises(OutputError):
+        empty_engine.load_into_empty([(URIRef(EX + "report-a"), good), (URIRef(EX + "report-b"), b"<x> not n-triples")])
+    assert empty_engine.is_empty() and empty_engine.graph_names() == []
+    assert _count(empty_engine) == 0  # in memory, the default graph's copy too
+
+
 def test_load_project_into_an_empty_store_streams_and_clears_on_problems(project):
     engine = open_engine("oxigraph")
     result = load_project(engine, project, validate=False)

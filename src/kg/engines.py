@@ -442,27 +442,22 @@ class OxigraphEngine(_StagingStore):
             super().load(graphs)
 
     def load_into_empty(self, items: Iterable[tuple[URIRef, Graph | bytes]]) -> None:
-        """Write graphs into an empty store with Oxigraph's bulk loader, streaming: each named
-        graph and its copy in the default graph. There is no old graph to keep whole, and
-        this writes a large corpus several times faster than transactions; if anything fails
-        the store is cleared, so it is empty again rather than half-written."""
-        default = ox.DefaultGraph()
+        """Write graphs into an empty store with Oxigraph's bulk loader: each named graph and
+        its copy in the default graph. There is no old graph to keep whole, and this writes a
+        large corpus several times faster than transactions; if anything fails the store is
+        cleared, so it is empty again rather than half-written."""
+        nt = ox.RdfFormat.N_TRIPLES
         copy = None if self.persistent else ox.Store()
-
-        def quads():
-            for iri, data in items:
-                name = ox.NamedNode(str(iri))
-                raw = _ntriples(data) if isinstance(data, Graph) else data
-                if copy is not None:  # parsed by Oxigraph alone: faster than copying the store's quads
-                    copy.bulk_load(raw, format=ox.RdfFormat.N_TRIPLES)
-                for t in ox.parse(raw, format=ox.RdfFormat.N_TRIPLES):
-                    yield ox.Quad(t.subject, t.predicate, t.object, name)
-                    yield ox.Quad(t.subject, t.predicate, t.object, default)
-
         try:
-            self.store.bulk_extend(quads())
-            if self.persistent:
+            if self.persistent:  # one bulk load, streamed: RocksDB ingests its files once
+                self.store.bulk_extend(self._quads(items))
                 self.store.flush()
+            else:  # in memory, each graph parsed by Oxigraph alone: twice as fast as Python's quads
+                for iri, data in items:
+                    raw = _ntriples(data) if isinstance(data, Graph) else data
+                    self.store.bulk_load(raw, format=nt, to_graph=ox.NamedNode(str(iri)))
+                    self.store.bulk_load(raw, format=nt)  # the default graph: the union
+                    copy.bulk_load(raw, format=nt)
             self._union = copy
         except BaseException as e:
             self.store.clear()
@@ -470,6 +465,17 @@ class OxigraphEngine(_StagingStore):
             if isinstance(e, (OSError, SyntaxError, ValueError)):
                 raise OutputError(f"{self.spec}: cannot write: {e}") from None
             raise
+
+    @staticmethod
+    def _quads(items: Iterable[tuple[URIRef, Graph | bytes]]):
+        """Each graph's triples as quads of its named graph and of the default graph."""
+        default = ox.DefaultGraph()
+        for iri, data in items:
+            name = ox.NamedNode(str(iri))
+            raw = _ntriples(data) if isinstance(data, Graph) else data
+            for t in ox.parse(raw, format=ox.RdfFormat.N_TRIPLES):
+                yield ox.Quad(t.subject, t.predicate, t.object, name)
+                yield ox.Quad(t.subject, t.predicate, t.object, default)
 
     def clear(self) -> None:
         self.store.clear()
