@@ -10,7 +10,7 @@ from rdflib import Graph, Literal, URIRef, Variable
 from kg.derive import add_degrees, add_first_quotes, add_kinds, superclasses
 from kg.engines import open_engine
 from kg.graph import ONTOLOGY_GRAPH
-from kg.namespaces import GWR, ID, OA, RDF, SKOS
+from kg.namespaces import GWR, ID, IND, OA, RDF, SKOS
 from kg.queries import load_queries
 from kg.stats import degrees
 
@@ -62,6 +62,22 @@ def test_first_quote_is_the_quote_that_starts_first(graph, source_text):
     start = int(graph.value(firsts[0], OA.start))
     assert start <= source_text.index("Pudong") < int(graph.value(firsts[0], OA.end))
     assert all(int(graph.value(q, OA.start)) >= start for q in graph.objects(pudong, GWR.hasQuote))
+
+
+def test_an_indicators_first_quote_is_the_first_quote_of_its_figures(graph, source_text):
+    g = Graph()
+    indicator, early, late = IND["x"], ID["quote-40-50"], ID["quote-70-80"]
+    for figure, q, start in ((ID["fig-a"], late, 70), (ID["fig-b"], early, 40)):
+        g.add((figure, GWR.indicator, indicator))
+        g.add((figure, GWR.hasQuote, q))
+        g.add((q, OA.start, Literal(start)))
+    add_first_quotes(g)
+    assert set(g.objects(indicator, GWR.firstQuote)) == {early}
+    # in the real graph: the 2023 result (report line 29) is stated before the 2024 target
+    firsts = list(graph.objects(IND["elderly-care-beds-added"], GWR.firstQuote))
+    assert [str(graph.value(q, OA.exact)) for q in firsts] == [
+        "We added 5,510 elderly care beds and 41 community canteens for seniors."]
+    assert int(graph.value(firsts[0], OA.start)) == source_text.index("We added 5,510 elderly care beds")
 
 
 # The definitions as the stored queries computed them before the shortcuts were stored

@@ -251,7 +251,8 @@ def add_type_closure(graph: Graph, closure: dict) -> None:
 
 def add_first_quotes(graph: Graph) -> None:
     """gwr:firstQuote: the quote of each thing that starts first in its report (several when
-    they start at one offset). Stored because finding it per query compares every quote of a
+    they start at one offset); an indicator, which has no quote of its own, takes the first
+    quote of its figures. Stored because finding it per query compares every quote of a
     thing with every other: for a thing all reports quote (the Five Centers, 500 quotes at
     100 reports) a quarter of a million comparisons a query."""
     starts: dict = {}
@@ -259,6 +260,9 @@ def add_first_quotes(graph: Graph) -> None:
         start = graph.value(q, OA.start)
         if start is not None:
             starts.setdefault(s, []).append((int(start), q))
+    for figure, indicator in graph.subject_objects(GWR.indicator):
+        if figure in starts:
+            starts.setdefault(indicator, []).extend(starts[figure])
     for s, quotes in starts.items():
         first = min(start for start, _ in quotes)
         for start, q in quotes:
