@@ -4,7 +4,7 @@ Oxigraph's memory store finds the triples of a subject (or of a predicate, or an
 walking its quads in every graph and keeping those of the graph asked for. The engines' layout
 (kg.engines) holds each triple twice, in its report's named graph and in the default graph
 that is their union, so each pattern of a query on the default graph walks twice the quads it
-needs. A store that holds the default graph alone gives the same answers 15-35 % faster, on
+needs. A store that holds the default graph alone gives the same answers 10-35 % faster, on
 the real graph and at 100 reports (benchmarks/RESULTS.md). A query that names a graph (GRAPH,
 FROM, FROM NAMED) still needs the whole store.
 """
