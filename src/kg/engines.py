@@ -21,6 +21,8 @@ says which report a triple comes from. The union is stored, not computed per que
 Oxigraph's union-default-graph mode (and its merge of several default-graph-uri graphs) counts
 a triple held by two graphs twice where rdflib and the RDF merge of the SPARQL spec count it
 once: with the union stored, every engine and every other client of the store sees one graph.
+(In memory, OxigraphEngine also keeps the union alone in a second store, which answers the
+queries that name no graph: kg.union_copy.)
 
 Replacing a report's graph is atomic. Its new triples are first staged in a temporary named
 graph (`urn:kg-stage:<uuid>`, never part of the default graph); then one SPARQL Update request,
@@ -508,10 +510,11 @@ class OxigraphEngine(_StagingStore):
 
     def query(self, sparql: str, initBindings: Bindings | None = None) -> Result:
         _, lists = _split_bindings(initBindings)
+        reader = self._reader(sparql)  # of the text as given: a VALUES block names no graph
         if lists:
             sparql = _with_values(sparql, lists)
         try:
-            return _result_from_ox(self._reader(sparql).query(sparql))  # canonical already (from_ox)
+            return _result_from_ox(reader.query(sparql))  # canonical already (from_ox)
         except SyntaxError as e:
             raise UsageError(f"SPARQL syntax error: {e}") from None
         except OSError as e:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -524,6 +525,23 @@ def _is_values_block(before: list) -> bool:
     return False
 
 
+@lru_cache(maxsize=256)
+def _binding_layout(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """What bind_values reads of a query: its text with comments and strings blanked, and its
+    group braces. Worked out once per text: tokenizing a stored query takes milliseconds (more
+    than Oxigraph takes to answer most of them), and the same text is bound again and again."""
+    return strip_comments_and_strings(text), tuple(_group_braces(text))
+
+
+@lru_cache(maxsize=1024)
+def _groups_using(text: str, name: str) -> tuple[int, ...]:
+    """The groups of `text` (their indexes in _binding_layout) in which ?name occurs, and the
+    WHERE group always. A variable named in a string or comment is no use."""
+    plain, braces = _binding_layout(text)
+    used = re.compile(r"[?$]" + name + r"(?!\w)")
+    return tuple(i for i, (start, end) in enumerate(braces) if i == 0 or used.search(plain, start, end))
+
+
 def bind_values(text: str, bindings: dict[str, list]) -> str:
     """The query text with the parameters bound by VALUES blocks built from RDF terms.
 
@@ -536,18 +554,18 @@ def bind_values(text: str, bindings: dict[str, list]) -> str:
     """
     if not bindings:
         return text
-    blocks = []
+    blocks: dict[int, list[str]] = {}  # group index -> the VALUES blocks that go first in it
     for name, terms in bindings.items():
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise UsageError(f"'{name}' is not a SPARQL variable name")
         if not terms or not all(isinstance(t, (URIRef, Literal)) for t in terms):
             raise UsageError(f"parameter {name}: only IRIs and literals can be bound")
-        blocks.append((re.compile(r"[?$]" + name + r"(?!\w)"),
-                       f" VALUES ?{name} {{ {' '.join(t.n3() for t in terms)} }}"))
-    plain = strip_comments_and_strings(text)  # a variable named in a string or comment is no use
+        block = f" VALUES ?{name} {{ {' '.join(t.n3() for t in terms)} }}"
+        for i in _groups_using(text, name):
+            blocks.setdefault(i, []).append(block)
     out, last = [], 0
-    for i, (start, end) in enumerate(_group_braces(text)):  # in text order, the WHERE group first
-        block = "".join(b for used, b in blocks if i == 0 or used.search(plain, start, end))
+    for i, (start, _) in enumerate(_binding_layout(text)[1]):  # in text order, the WHERE group first
+        block = "".join(blocks.get(i, ()))
         out += [text[last:start], block + " " if block else ""]
         last = start
     return "".join(out) + text[last:]
