@@ -290,8 +290,9 @@ def _result_from_ox(answer) -> Result:
     return result
 
 
-def _ntriples(graph: Graph) -> bytes:
-    return graph.serialize(format="nt", encoding="utf-8")
+def _ntriples(data: Graph | bytes) -> bytes:
+    """A graph as N-Triples; N-Triples already (a report serialised by a worker) as it is."""
+    return data.serialize(format="nt", encoding="utf-8") if isinstance(data, Graph) else data
 
 
 def swap_update(target: URIRef, staged: URIRef) -> str:
@@ -331,7 +332,7 @@ class _StagingStore:
         returns the (target, staged) pair that `commit` swaps in or `discard` drops."""
         staged = _stage_iri()
         try:
-            self._stage(staged, _ntriples(data) if isinstance(data, Graph) else data)
+            self._stage(staged, _ntriples(data))
         except Exception:
             self._discard_quietly([(URIRef(iri), staged)])
             raise
@@ -456,7 +457,7 @@ class OxigraphEngine(_StagingStore):
                 self.store.flush()
             else:  # in memory, each graph parsed by Oxigraph alone: twice as fast as Python's quads
                 for iri, data in items:
-                    raw = _ntriples(data) if isinstance(data, Graph) else data
+                    raw = _ntriples(data)
                     self.store.bulk_load(raw, format=nt, to_graph=ox.NamedNode(str(iri)))
                     self.store.bulk_load(raw, format=nt)  # the default graph: the union
                     copy.bulk_load(raw, format=nt)
@@ -474,7 +475,7 @@ class OxigraphEngine(_StagingStore):
         default = ox.DefaultGraph()
         for iri, data in items:
             name = ox.NamedNode(str(iri))
-            raw = _ntriples(data) if isinstance(data, Graph) else data
+            raw = _ntriples(data)
             for t in ox.parse(raw, format=ox.RdfFormat.N_TRIPLES):
                 yield ox.Quad(t.subject, t.predicate, t.object, name)
                 yield ox.Quad(t.subject, t.predicate, t.object, default)
